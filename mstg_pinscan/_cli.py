@@ -1,0 +1,224 @@
+"""The ``pinscan`` command line: scan bundles, write reports, gate CI with the exit code."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from mstg_pinscan import __version__
+from mstg_pinscan.errors import PinscanError, ReportError, UsageError
+from mstg_pinscan.evaluate.catalog import Catalog, load_catalog
+from mstg_pinscan.models import ScanResult, Severity, Status
+from mstg_pinscan.report import Format, writer_for
+from mstg_pinscan.scan import RULES_USED, ScanOptions, scan_file
+
+_logger = logging.getLogger("mstg_pinscan")
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_FAIL_ON = ("critical", "high", "medium", "low", "never")
+
+_DESCRIPTION = """\
+Rate every certificate-pinning and trust-store decision of an Android APK against
+OWASP MSTG-NETWORK-4 (MASVS-NETWORK-2): the app pins its endpoints' keys or uses its own
+certificate store, and refuses a different certificate even when a trusted CA signed it.
+
+Without --format, pinscan prints a summary and writes reports/<name>.html and
+reports/<name>.json for each file."""
+
+_EPILOG = """\
+exit codes:
+  0  no failing or warning decision at or above the --fail-on severity
+  1  at least one such decision
+  2  usage error, unreadable or unsupported input, or a broken rule catalog
+
+examples:
+  pinscan app.apk
+  pinscan --format sarif -o out.sarif --fail-on high build/app.apk
+  pinscan --format json -o - app.apk | jq .verdict
+  pinscan --as-of 2026-01-01 --expiry-warn-days 60 app.apk"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, also used by the documentation."""
+    parser = argparse.ArgumentParser(
+        prog="pinscan",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                        help="APK files to scan")
+    parser.add_argument("--format", action="append", choices=[f.value for f in Format],
+                        dest="formats", metavar="{text,json,html,sarif}",
+                        help="report format; repeatable, paired in order with -o")
+    parser.add_argument("-o", "--output", action="append", dest="outputs", metavar="PATH",
+                        help="where the matching --format goes ('-' is standard output); "
+                        "default: --output-dir/<name>.<format>")
+    parser.add_argument("--output-dir", type=Path, default=Path("reports"), metavar="DIR",
+                        help="folder for reports without -o (default: reports)")
+    parser.add_argument("--fail-on", choices=_FAIL_ON, default="high",
+                        help="exit 1 when a decision of this severity or higher fails or "
+                        "warns (default: high)")
+    parser.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
+                        help="judge expiry dates as of this day instead of today")
+    parser.add_argument("--expiry-warn-days", type=_days, default=30, metavar="N",
+                        help="warn when pins expire within N days (default: 30)")
+    parser.add_argument("--rules", type=Path, metavar="DIR",
+                        help="use the rule catalog in DIR instead of the built-in one")
+    parser.add_argument("--debug", action="store_true",
+                        help="log progress and show tracebacks of internal errors")
+    parser.add_argument("--version", action="version", version=f"pinscan {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.debug)
+    try:
+        catalog = load_catalog(args.rules)
+        catalog.require(RULES_USED)
+        outputs = _plan_outputs(args.formats, args.outputs)
+    except PinscanError as exc:
+        _error(exc.diagnostics())
+        return EXIT_ERROR
+
+    options = ScanOptions(as_of=args.as_of or date.today(),
+                          expiry_warn_days=args.expiry_warn_days)
+    results, failed = _scan_all(args.files, catalog, options, args.debug)
+    if results:
+        try:
+            _write_reports(results, outputs, args.output_dir)
+        except PinscanError as exc:
+            _error(exc.diagnostics())
+            return EXIT_ERROR
+    if failed:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if _gates(results, args.fail_on) else EXIT_OK
+
+
+def _scan_all(
+    files: list[Path], catalog: Catalog, options: ScanOptions, debug: bool
+) -> tuple[list[ScanResult], bool]:
+    results, failed = [], False
+    for path in files:
+        try:
+            results.append(scan_file(path, catalog, options))
+        except PinscanError as exc:
+            _error(exc.diagnostics())
+            failed = True
+        except MemoryError:
+            _error(f"{path}: ran out of memory while scanning")
+            failed = True
+        except Exception as exc:
+            if debug:
+                raise
+            _error(f"{path}: internal error ({type(exc).__name__}: {exc}); "
+                   "run with --debug for details")
+            failed = True
+    return results, failed
+
+
+def _plan_outputs(
+    formats: list[str] | None, outputs: list[str] | None
+) -> list[tuple[Format, str | None]]:
+    if not formats:
+        if outputs:
+            raise UsageError("-o needs a --format to say what to write")
+        return [(Format.TEXT, "-"), (Format.HTML, None), (Format.JSON, None)]
+    outputs = outputs or []
+    if len(outputs) > len(formats):
+        raise UsageError("more -o paths than --format options")
+    planned = [(Format(f), outputs[i] if i < len(outputs) else None)
+               for i, f in enumerate(formats)]
+    if sum(1 for _, out in planned if out == "-") > 1:
+        raise UsageError("only one report can go to standard output")
+    if not any(out == "-" for _, out in planned):
+        planned.insert(0, (Format.TEXT, "-"))
+    return planned
+
+
+def _write_reports(
+    results: list[ScanResult], outputs: list[tuple[Format, str | None]], output_dir: Path
+) -> None:
+    for fmt, target in outputs:
+        writer = writer_for(fmt)
+        if target == "-":
+            sys.stdout.write(writer.render(results))
+            sys.stdout.flush()
+            continue
+        if target is not None:
+            _write_atomically(Path(target), writer.render(results))
+            continue
+        for name, result in zip(_report_names(results), results, strict=True):
+            _write_atomically(output_dir / f"{name}.{writer.extension}", writer.render([result]))
+
+
+def _report_names(results: list[ScanResult]) -> list[str]:
+    names: list[str] = []
+    for result in results:
+        stem = Path(result.app.file).stem or "app"
+        name, counter = stem, 2
+        while name in names:
+            name, counter = f"{stem}-{counter}", counter + 1
+        names.append(name)
+    return names
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write next to the target, then rename: a failed write never leaves half a report."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise ReportError(f"cannot write report: {exc.strerror or exc}", path=str(path)) from exc
+
+
+def _gates(results: list[ScanResult], fail_on: str) -> bool:
+    if fail_on == "never":
+        return False
+    threshold = Severity(fail_on).rank
+    return any(
+        d.status in (Status.FAIL, Status.WARN) and d.severity and d.severity.rank >= threshold
+        for result in results
+        for d in result.decisions
+    )
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD")
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days")
+    return value
+
+
+def _configure_logging(debug: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("pinscan: %(levelname)s: %(message)s"))
+    root = logging.getLogger("mstg_pinscan")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.ERROR)
+    root.propagate = False
+
+
+def _error(line: str) -> None:
+    print(f"pinscan: error: {line}", file=sys.stderr)

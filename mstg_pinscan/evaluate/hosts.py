@@ -1,0 +1,134 @@
+"""The per-host table: one row per host, saying how it is protected and by what."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+
+from mstg_pinscan.evaluate.android import pin_set_state
+from mstg_pinscan.evaluate.levels import LevelIndex, strongest
+from mstg_pinscan.evaluate.policy import Policy
+from mstg_pinscan.models import CertificateInfo, HostPin, HostRow, PinLevel
+
+EVERY_OTHER_HOST = "*"
+_LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def is_local(host: str) -> bool:
+    """True for loopback and private addresses, which no attacker on the path can reach."""
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost") or host.endswith(".local"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def android_host_rows(
+    policies: Iterable[Policy], levels: LevelIndex, as_of: date, warn_days: int
+) -> list[HostRow]:
+    """One row per configured domain, plus ``*`` for what base-config covers."""
+    rows = []
+    for policy in policies:
+        names = [(EVERY_OTHER_HOST, True)] if policy.is_base else [
+            (d.name, d.include_subdomains) for d in policy.domains
+        ]
+        for name, include_subdomains in names:
+            rows.append(_row(policy, name, include_subdomains, levels, as_of, warn_days))
+    return rows
+
+
+def _row(
+    policy: Policy, host: str, include_subdomains: bool, levels: LevelIndex, as_of: date,
+    warn_days: int,
+) -> HostRow:
+    protection = []
+    pins: list[HostPin] = []
+    expires = None
+    backup = False
+    sources = [str(policy.location)]
+    state = pin_set_state(policy.pin_set, as_of, warn_days) if policy.pin_set else None
+    bypass = any(a.override_pins and a.kind != "raw" for a in policy.all_anchors)
+    if policy.pin_set is not None and state is not None:
+        expires = policy.pin_set.expiration
+        sources.append(str(policy.pin_set.location))
+        for value in state.distinct:
+            found = levels.classify(value)
+            certificate = found.certificate.path if found.certificate else None
+            pins.append(HostPin(value, found.level, certificate, str(policy.pin_set.location)))
+        backup = len(state.real) >= 2
+        if state.enforced and not bypass:
+            protection.append("nsc-pin-set")
+            if policy.trustkit and policy.trustkit.enforce_pinning and len(state.distinct) >= 2:
+                protection.append("trustkit")
+    if policy.own_trust_store and not any(a.kind != "raw" for a in policy.all_anchors):
+        protection.append("own-trust-store")
+    anchor_levels = [
+        levels.level_of(cert)
+        for anchor in policy.all_anchors
+        for cert in _anchor_certs(anchor.files, levels)
+    ] if "own-trust-store" in protection else []
+    level = strongest([p.level for p in pins if p.level is not PinLevel.UNKNOWN] + anchor_levels)
+    if level is None and pins:
+        level = PinLevel.UNKNOWN
+    return HostRow(
+        host=host,
+        include_subdomains=include_subdomains,
+        first_party=None if host == EVERY_OTHER_HOST else not is_local(host),
+        protection=tuple(protection),
+        pins=tuple(pins),
+        expires=expires,
+        backup_pin=backup,
+        trust_anchors=tuple(_anchor_label(a.src, a.files, a.override_pins)
+                            for a in policy.all_anchors),
+        cleartext_permitted=policy.cleartext,
+        level=level,
+        sources=tuple(dict.fromkeys(sources)),
+    )
+
+
+def _anchor_certs(files: tuple[str, ...], levels: LevelIndex) -> list[CertificateInfo]:
+    wanted = set(files)
+    return [c for certs in levels.by_pin.values() for c in certs
+            if c.path.split("#")[0] in wanted]
+
+
+def _anchor_label(src: str, files: tuple[str, ...], override_pins: bool) -> str:
+    label = f"{src} ({', '.join(files)})" if files else src
+    return label + (" overridePins" if override_pins else "")
+
+
+def merge_rows(per_config: list[list[HostRow]]) -> list[HostRow]:
+    """Join the rows of configuration files selected by resource qualifiers.
+
+    A device loads one of the files; what protects a host is what holds whichever file it
+    loads, so protection is intersected. A host a file does not name falls to its ``*`` row.
+    """
+    tables = [{row.host: row for row in rows} for rows in per_config]
+    hosts = sorted({host for table in tables for host in table},
+                   key=lambda h: (h != EVERY_OTHER_HOST, h))
+    merged = []
+    for host in hosts:
+        candidates = [table.get(host) or table.get(EVERY_OTHER_HOST) for table in tables]
+        present = [row for row in candidates if row is not None]
+        merged.append(_join(host, present))
+    return merged
+
+
+def _join(host: str, rows: list[HostRow]) -> HostRow:
+    first = next(r for r in rows if r.host == host)
+    if len(rows) == 1:
+        return first
+    return replace(
+        first,
+        protection=tuple(p for p in first.protection if all(p in r.protection for r in rows)),
+        pins=tuple(dict.fromkeys(pin for r in rows for pin in r.pins)),
+        expires=min((r.expires for r in rows if r.expires), default=None),
+        backup_pin=all(r.backup_pin for r in rows),
+        trust_anchors=tuple(dict.fromkeys(a for r in rows for a in r.trust_anchors)),
+        cleartext_permitted=any(r.cleartext_permitted for r in rows),
+        sources=tuple(dict.fromkeys(s for r in rows for s in r.sources)),
+    )

@@ -1,0 +1,256 @@
+"""Facts about certificates and private keys bundled anywhere in the app, found by content.
+
+Files are recognised by what they hold, not by their names: PEM blocks, DER certificates,
+PKCS#7 bundles, PKCS#12 stores without a password, JKS/JCEKS and BKS keystores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import warnings
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+
+from mstg_pinscan.facts import keystores
+from mstg_pinscan.models import CertificateInfo, PrivateKeyInfo, Skipped
+from mstg_pinscan.pins import spki_pin
+
+_logger = logging.getLogger(__name__)
+
+_PEM_BLOCK = re.compile(
+    rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL
+)
+_MAX_CERTS_PER_FILE = 1000
+_PKCS7_OID = bytes.fromhex("06092a864886f70d010702")
+
+
+@dataclass
+class CertificateScan:
+    """What was found in one or more files."""
+
+    certificates: list[CertificateInfo] = field(default_factory=list)
+    private_keys: list[PrivateKeyInfo] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def extend(self, other: CertificateScan) -> None:
+        """Add everything ``other`` found."""
+        self.certificates.extend(other.certificates)
+        self.private_keys.extend(other.private_keys)
+        self.skipped.extend(other.skipped)
+
+
+def might_hold_certificates(head: bytes) -> bool:
+    """Cheap test on a file's first bytes: could it be a certificate or keystore?"""
+    return (
+        head.startswith((b"\x30\x82", b"\x30\x81", keystores.JKS_MAGIC, keystores.JCEKS_MAGIC))
+        or keystores.is_bks(head)
+        or b"-----BEGIN" in head
+        or _looks_textual(head)
+    )
+
+
+def read_certificate_file(data: bytes, path: str) -> CertificateScan:
+    """Parse every certificate and key in one file; unreadable stores become ``skipped``."""
+    with warnings.catch_warnings():
+        # Real-world certificates break RFC 5280 in small ways (negative serials) that
+        # cryptography only warns about; the report already shows them as they are.
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return _read_certificate_file(data, path)
+
+
+def _read_certificate_file(data: bytes, path: str) -> CertificateScan:
+    scan = CertificateScan()
+    if b"-----BEGIN" in data:
+        _read_pem(data, path, scan)
+    elif data.startswith((keystores.JKS_MAGIC, keystores.JCEKS_MAGIC)):
+        _read_keystore(data, path, "jks", scan)
+    elif data.startswith((b"\x30\x82", b"\x30\x81")):
+        _read_der(data, path, scan)
+    elif keystores.is_bks(data):
+        _read_keystore(data, path, "bks", scan)
+    return scan
+
+
+def certificate_info(
+    cert: x509.Certificate, path: str, container: str, alias: str | None = None
+) -> CertificateInfo:
+    """Describe one certificate the way reports show it."""
+    spki = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    key, bits = describe_key(cert.public_key())
+    try:
+        hash_algorithm = cert.signature_hash_algorithm
+    except UnsupportedAlgorithm:
+        hash_algorithm = None
+    return CertificateInfo(
+        path=path,
+        container=container,
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        serial=format(cert.serial_number, "x"),
+        not_before=cert.not_valid_before_utc.date(),
+        not_after=cert.not_valid_after_utc.date(),
+        self_signed=_self_signed(cert),
+        is_ca=_is_ca(cert),
+        key=key,
+        key_bits=bits,
+        signature_hash=hash_algorithm.name if hash_algorithm else None,
+        spki_sha256=spki_pin(spki),
+        sha256=hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest(),
+        alias=alias,
+    )
+
+
+def describe_key(key: object) -> tuple[str, int]:
+    """Return a short description (``RSA 2048``, ``EC secp256r1``) and the key size."""
+    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+        return f"RSA {key.key_size}", key.key_size
+    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+        return f"EC {key.curve.name}", key.curve.key_size
+    if isinstance(key, dsa.DSAPublicKey | dsa.DSAPrivateKey):
+        return f"DSA {key.key_size}", key.key_size
+    if isinstance(key, ed25519.Ed25519PublicKey | ed25519.Ed25519PrivateKey):
+        return "Ed25519", 256
+    if isinstance(key, ed448.Ed448PublicKey | ed448.Ed448PrivateKey):
+        return "Ed448", 456
+    return type(key).__name__, 0
+
+
+def _read_pem(data: bytes, path: str, scan: CertificateScan) -> None:
+    blocks = list(_PEM_BLOCK.finditer(data))[:_MAX_CERTS_PER_FILE]
+    for index, match in enumerate(blocks, start=1):
+        name = f"{path}#{index}" if len(blocks) > 1 else path
+        kind = match.group(1).decode()
+        block = match.group(0)
+        try:
+            if kind in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
+                block = block.replace(kind.encode(), b"CERTIFICATE")
+                cert = x509.load_pem_x509_certificate(block)
+                scan.certificates.append(certificate_info(cert, name, "pem"))
+            elif kind == "PKCS7":
+                for sub, cert in enumerate(pkcs7.load_pem_pkcs7_certificates(block), start=1):
+                    scan.certificates.append(certificate_info(cert, f"{name}#{sub}", "pkcs7"))
+            elif kind.endswith("PRIVATE KEY"):
+                scan.private_keys.append(_pem_private_key(block, name, kind))
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            scan.skipped.append(Skipped(name, f"PEM {kind} block cannot be parsed: {exc}"))
+
+
+def _pem_private_key(block: bytes, name: str, kind: str) -> PrivateKeyInfo:
+    if kind == "ENCRYPTED PRIVATE KEY":
+        return PrivateKeyInfo(name, "pem", "encrypted private key")
+    try:
+        key = serialization.load_pem_private_key(block, password=None)
+    except TypeError:
+        # Legacy OpenSSL encryption (Proc-Type header): present but protected.
+        return PrivateKeyInfo(name, "pem", "encrypted private key")
+    return PrivateKeyInfo(name, "pem", describe_key(key)[0])
+
+
+def _read_der(data: bytes, path: str, scan: CertificateScan) -> None:
+    try:
+        cert = x509.load_der_x509_certificate(data)
+    except ValueError:
+        pass
+    else:
+        scan.certificates.append(certificate_info(cert, path, "der"))
+        return
+    if _PKCS7_OID in data[:32]:
+        try:
+            certs = pkcs7.load_der_pkcs7_certificates(data)
+        except ValueError as exc:
+            scan.skipped.append(Skipped(path, f"PKCS#7 bundle cannot be parsed: {exc}"))
+            return
+        for index, cert in enumerate(certs[:_MAX_CERTS_PER_FILE], start=1):
+            scan.certificates.append(certificate_info(cert, f"{path}#{index}", "pkcs7"))
+        return
+    _read_pkcs12(data, path, scan)
+
+
+def _read_pkcs12(data: bytes, path: str, scan: CertificateScan) -> None:
+    # A PKCS#12 is SEQUENCE { INTEGER 3, ... }; anything else DER-shaped is not ours.
+    if b"\x02\x01\x03" not in data[:8]:
+        return
+    for password in (None, b""):
+        try:
+            store = pkcs12.load_pkcs12(data, password)
+        except ValueError:
+            continue
+        except UnsupportedAlgorithm as exc:
+            scan.skipped.append(Skipped(path, f"PKCS#12 store uses an unsupported cipher: {exc}"))
+            return
+        if store.key is not None:
+            scan.private_keys.append(PrivateKeyInfo(path, "pkcs12", describe_key(store.key)[0]))
+        certs = ([store.cert] if store.cert else []) + list(store.additional_certs)
+        for index, item in enumerate(certs[:_MAX_CERTS_PER_FILE], start=1):
+            alias = item.friendly_name.decode(errors="replace") if item.friendly_name else None
+            scan.certificates.append(
+                certificate_info(item.certificate, f"{path}#{index}", "pkcs12", alias)
+            )
+        return
+    scan.skipped.append(
+        Skipped(path, "PKCS#12 store is password-protected: its certificates and keys "
+                "were not read")
+    )
+
+
+def _read_keystore(data: bytes, path: str, container: str, scan: CertificateScan) -> None:
+    reader = keystores.read_bks if container == "bks" else keystores.read_jks
+    try:
+        entries = reader(data)
+    except keystores.KeystoreFormatError as exc:
+        if container == "bks":
+            return  # BKS detection is a heuristic; a non-keystore is simply not one.
+        scan.skipped.append(Skipped(path, f"{container.upper()} keystore cannot be read: {exc}"))
+        return
+    for index, entry in enumerate(entries[:_MAX_CERTS_PER_FILE], start=1):
+        name = f"{path}#{index}"
+        if entry.private_key:
+            scan.private_keys.append(
+                PrivateKeyInfo(name, container, entry.key_algorithm or "private key entry")
+            )
+        if entry.certificate is None:
+            continue
+        try:
+            cert = x509.load_der_x509_certificate(entry.certificate)
+        except ValueError as exc:
+            scan.skipped.append(Skipped(name, f"certificate in keystore cannot be parsed: {exc}"))
+            continue
+        scan.certificates.append(certificate_info(cert, name, container, entry.alias))
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    if cert.subject != cert.issuer:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints)
+    except x509.ExtensionNotFound:
+        # A v1 certificate (no extensions) that signs itself acts as a root.
+        return cert.version == x509.Version.v1 and cert.subject == cert.issuer
+    except ValueError:
+        return False
+    return bool(constraints.value.ca)
+
+
+def _looks_textual(head: bytes) -> bool:
+    if not head:
+        return False
+    printable = sum(1 for b in head if 32 <= b < 127 or b in (9, 10, 13))
+    return printable / len(head) > 0.95

@@ -1,0 +1,112 @@
+"""Resolve resource references through resources.arsc, as the platform does.
+
+Release builds shrink and rename resource files (``res/xml/network_security_config.xml``
+may ship as ``res/Xq.xml``), so a reference is only ever resolved through the table,
+never by guessing a path.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from androguard.core.axml import ARSCParser
+
+from mstg_pinscan.facts import xml as _xml  # noqa: F401 - silences androguard's logging
+
+_logger = logging.getLogger(__name__)
+
+_HEX_REF = re.compile(r"^@(?:android:)?([0-9A-Fa-f]{8})$")
+_NAMED_REF = re.compile(r"^@(?:([\w.]+):)?([a-z-]+)/([\w.]+)$")
+
+
+@dataclass(frozen=True)
+class ResolvedValue:
+    """One value a resource takes in one configuration (qualifier ``""`` is the default)."""
+
+    qualifier: str
+    value: str
+
+
+class ResourceTable:
+    """Lookups in an app's resources.arsc; an app without one resolves nothing."""
+
+    def __init__(self, parser: ARSCParser | None) -> None:
+        self._parser = parser
+
+    @classmethod
+    def from_bytes(cls, data: bytes | None) -> ResourceTable:
+        """Parse resources.arsc; raises ``ValueError`` when it is malformed."""
+        if data is None:
+            return cls(None)
+        try:
+            parser = ARSCParser(data)
+            parser.get_packages_names()
+        except Exception as exc:
+            # androguard raises many exception types on a malformed table.
+            raise ValueError(f"malformed resources.arsc ({type(exc).__name__})") from exc
+        return cls(parser)
+
+    @property
+    def available(self) -> bool:
+        """True when a resource table was read."""
+        return self._parser is not None
+
+    def resource_id(self, reference: str) -> int | None:
+        """Return the numeric id of ``@7F020000`` or ``@type/name``, or None."""
+        hex_match = _HEX_REF.match(reference)
+        if hex_match:
+            return int(hex_match.group(1), 16)
+        named = _NAMED_REF.match(reference)
+        if not named or self._parser is None:
+            return None
+        package, rtype, key = named.groups()
+        for name in [package] if package else self._parser.get_packages_names():
+            res_id = self._parser.get_res_id_by_key(name, rtype, key)
+            if res_id is not None:
+                return int(res_id)
+        return None
+
+    def name(self, reference: str) -> str | None:
+        """Return the ``@type/name`` form of a reference, or None when unknown."""
+        res_id = self.resource_id(reference)
+        if res_id is None or self._parser is None:
+            return None
+        try:
+            full = self._parser.get_resource_xml_name(res_id)
+        except Exception:
+            return None
+        if not full:
+            return None
+        return "@" + full.split(":", 1)[-1] if ":" in full else full
+
+    def resolve(self, reference: str) -> tuple[ResolvedValue, ...]:
+        """Return every configuration's value of a reference (files resolve to paths)."""
+        res_id = self.resource_id(reference)
+        if res_id is None or self._parser is None:
+            return ()
+        try:
+            configs = self._parser.get_resolved_res_configs(res_id)
+        except Exception as exc:
+            _logger.warning("cannot resolve resource %s: %s", reference, exc)
+            return ()
+        values = {
+            ResolvedValue(config.get_qualifier(), str(value))
+            for config, value in configs
+            if value is not None
+        }
+        return tuple(sorted(values, key=lambda v: (v.qualifier, v.value)))
+
+    def resolve_bool(self, value: str | None) -> bool | None:
+        """Return a boolean attribute's value, following a ``@bool/…`` reference."""
+        if value is None:
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        resolved = {v.value.lower() for v in self.resolve(value)}
+        if resolved == {"true"}:
+            return True
+        if resolved == {"false"}:
+            return False
+        return None

@@ -1,0 +1,58 @@
+"""The terminal summary: the verdict, the host table and the decisions that need action."""
+
+from __future__ import annotations
+
+from mstg_pinscan.models import ScanResult, Status
+from mstg_pinscan.report.interface import ReportWriter
+
+_MAX_ACTIONS = 12
+
+
+def summarise(result: ScanResult) -> str:
+    """Return a short, plain-text summary of one scan."""
+    app = result.app
+    lines = [
+        f"{app.file}  {app.id or '?'} {app.version or ''}  "
+        f"(minSdk {app.min_os}, targetSdk {app.target_sdk})".rstrip(),
+        f"  MSTG-NETWORK-4: {result.verdict.status.value.upper()}  {result.verdict.reason}",
+    ]
+    if result.hosts:
+        lines.append("  hosts:")
+        width = max(len(h.host) for h in result.hosts)
+        for host in result.hosts:
+            protection = ", ".join(host.protection) or "none"
+            details = []
+            if host.pins:
+                details.append(f"{len(host.pins)} pin{'s' if len(host.pins) > 1 else ''}")
+            if host.level:
+                details.append(f"level {host.level.value}")
+            if host.expires:
+                details.append(f"expires {host.expires}")
+            if host.cleartext_permitted:
+                details.append("cleartext allowed")
+            suffix = f"  ({'; '.join(details)})" if details else ""
+            lines.append(f"    {host.host:<{width}}  {protection}{suffix}")
+    actions = [d for d in result.decisions if d.status in (Status.FAIL, Status.WARN)]
+    counts = {s: sum(1 for d in result.decisions if d.status is s) for s in Status}
+    lines.append(
+        "  decisions: " + ", ".join(f"{counts[s]} {s.value}" for s in Status)
+    )
+    for decision in actions[:_MAX_ACTIONS]:
+        severity = decision.severity.value if decision.severity else ""
+        host = f" [{decision.host}]" if decision.host else ""
+        lines.append(f"    {decision.status.value.upper():<4} {severity:<8} {decision.rule_id} "
+                     f"{decision.title}{host}")
+    if len(actions) > _MAX_ACTIONS:
+        lines.append(f"    … {len(actions) - _MAX_ACTIONS} more in the full report")
+    if result.skipped:
+        lines.append(f"  not analysed: {len(result.skipped)} item(s), see the report")
+    return "\n".join(lines) + "\n"
+
+
+class TextWriter(ReportWriter):
+    """Summaries of every scan, one after another."""
+
+    extension = "txt"
+
+    def render(self, results: list[ScanResult]) -> str:
+        return "\n".join(summarise(r) for r in results)
