@@ -71,7 +71,10 @@ def evaluate_android(
     anchor_files: set[str] = set()
     for config in facts.configs or (None,):
         config_policies = policies(config, facts.manifest)
-        per_config.append(android_host_rows(config_policies, levels, as_of, warn_days))
+        rejected = config is not None and config.rejected
+        per_config.append(
+            android_host_rows(config_policies, levels, as_of, warn_days, rejected=rejected)
+        )
         for policy in config_policies:
             anchor_files.update(f for a in policy.all_anchors for f in a.files)
             if policy.pin_set is None or "pin_set" not in policy.declared:

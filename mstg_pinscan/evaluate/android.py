@@ -11,7 +11,7 @@ from mstg_pinscan.evaluate.levels import LevelIndex
 from mstg_pinscan.evaluate.policy import Policy, policies
 from mstg_pinscan.facts.android import AndroidFacts
 from mstg_pinscan.facts.nsc import NetworkSecurityConfig, NscCertificates, NscPinSet
-from mstg_pinscan.models import Decision, Location, Severity
+from mstg_pinscan.models import Decision, Location, Severity, Status
 from mstg_pinscan.pins import looks_like_placeholder
 
 _logger = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ RULES_USED = {
     "cleartext-permitted", "cleartext-on-pinned-host", "certificate-transparency",
     "trustkit-enforced", "trustkit-report-only", "trustkit-too-few-pins",
     "trustkit-without-pins", "platform-default-config", "pin-placeholder",
+    "nsc-qualified-variants",
 }
 
 
@@ -100,6 +101,12 @@ class AndroidChecks:
                 self._cleartext(policy)
                 self._trustkit(policy)
                 self._transparency(policy)
+        rejected = {c.file for c in self.facts.configs if c.rejected}
+        # Android throws on a rejected file: nothing in it protects anything, whatever it says.
+        self.decisions = [
+            d for d in self.decisions
+            if not (d.status is Status.PASS and d.location.file in rejected)
+        ]
         return self.decisions
 
     def _add(
@@ -122,6 +129,12 @@ class AndroidChecks:
             self._add("platform-default-config", where,
                       f"no android:networkSecurityConfig; targetSdk {manifest.target_sdk} "
                       "defaults apply")
+        if len(manifest.nsc_files) > 1:
+            variants = ", ".join(f"{v.value} ({v.qualifier or 'default'})"
+                                 for v in manifest.nsc_files)
+            self._add("nsc-qualified-variants", where,
+                      f"{manifest.nsc_name} resolves to {len(manifest.nsc_files)} files: "
+                      f"{variants}")
         if manifest.min_sdk < 24:
             pinned = any(
                 dc.pin_set for config in self.facts.configs for dc in config.all_domain_configs()

@@ -28,16 +28,24 @@ def is_local(host: str) -> bool:
 
 
 def android_host_rows(
-    policies: Iterable[Policy], levels: LevelIndex, as_of: date, warn_days: int
+    policies: Iterable[Policy], levels: LevelIndex, as_of: date, warn_days: int,
+    rejected: bool = False,
 ) -> list[HostRow]:
-    """One row per configured domain, plus ``*`` for what base-config covers."""
+    """One row per configured domain, plus ``*`` for what base-config covers.
+
+    Rows of a file Android ``rejected`` show no protection: the platform refuses to load it.
+    """
     rows = []
     for policy in policies:
         names = [(EVERY_OTHER_HOST, True)] if policy.is_base else [
             (d.name, d.include_subdomains) for d in policy.domains
         ]
         for name, include_subdomains in names:
-            rows.append(_row(policy, name, include_subdomains, levels, as_of, warn_days))
+            row = _row(policy, name, include_subdomains, levels, as_of, warn_days)
+            if rejected:
+                row = replace(row, protection=(),
+                              sources=(*row.sources, "rejected by Android: see nsc-rejected"))
+            rows.append(row)
     return rows
 
 

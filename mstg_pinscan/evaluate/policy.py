@@ -138,7 +138,9 @@ def _descend(block: NscConfig, parent: Policy, found: list[Policy]) -> None:
         ct_enabled=block.ct_enabled if block.ct_enabled is not None else parent.ct_enabled,
         declared=_declared(block),
     )
-    found.append(policy)
+    if block.domains:
+        # A domain-config without a domain covers nothing (Android rejects the file).
+        found.append(policy)
     for child in block.children:
         _descend(child, policy, found)
 

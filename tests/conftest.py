@@ -1,0 +1,155 @@
+"""Shared fixtures: the catalog, sample APKs, and a way to evaluate an NSC without an APK."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from mstg_pinscan.evaluate.catalog import Catalog, load_catalog
+from mstg_pinscan.facts.android import AndroidFacts
+from mstg_pinscan.facts.certs import certificate_info
+from mstg_pinscan.facts.manifest import ManifestFacts
+from mstg_pinscan.facts.nsc import parse_network_security_config
+from mstg_pinscan.facts.resources import ResolvedValue
+from mstg_pinscan.facts.xml import parse_android_xml
+from mstg_pinscan.models import CertificateInfo, Decision, PrivateKeyInfo, ScanResult, Skipped
+from mstg_pinscan.pins import spki_pin
+from mstg_pinscan.scan import ScanOptions, evaluate_android
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_APKS = ROOT / "sample_apps" / "apks"
+ASSETS = Path(__file__).resolve().parent / "assets"
+AS_OF = dt.date(2026, 12, 1)
+NSC_FILE = "res/xml/network_security_config.xml"
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog(ROOT / "rules")
+
+
+@pytest.fixture
+def asset() -> Callable[[str], Path]:
+    def find(name: str) -> Path:
+        path = ASSETS / name
+        assert path.exists(), f"missing test asset {name}"
+        return path
+
+    return find
+
+
+def sample_apk(name: str) -> Path:
+    return SAMPLE_APKS / f"{name}.apk"
+
+
+def manifest_facts(
+    *, min_sdk: int = 24, target_sdk: int = 34, debuggable: bool = False,
+    uses_cleartext: bool | None = None, nsc: bool = True,
+) -> ManifestFacts:
+    return ManifestFacts(
+        package="org.example.app", version_name="1.0", version_code="1",
+        min_sdk=min_sdk, target_sdk=target_sdk, debuggable=debuggable,
+        uses_cleartext_traffic=uses_cleartext, has_code=False,
+        nsc_reference="@7F020000" if nsc else None,
+        nsc_name="@xml/network_security_config" if nsc else None,
+        nsc_files=(ResolvedValue("", NSC_FILE),) if nsc else (),
+    )
+
+
+def evaluate_config(
+    catalog: Catalog,
+    nsc_xml: str | None,
+    *,
+    certificates: Iterable[CertificateInfo] = (),
+    private_keys: Iterable[PrivateKeyInfo] = (),
+    skipped: Iterable[Skipped] = (),
+    raw: dict[str, str] | None = None,
+    as_of: dt.date = AS_OF,
+    warn_days: int = 30,
+    dex: bool = False,
+    **manifest: object,
+) -> ScanResult:
+    """Evaluate an NSC given as text, as if it came from an APK with these manifest facts."""
+    raw = raw or {}
+    configs = ()
+    if nsc_xml is not None:
+        root = parse_android_xml(nsc_xml.encode(), NSC_FILE)
+        resolve = lambda src: (raw[src],) if src in raw else ()  # noqa: E731
+        configs = (parse_network_security_config(root, NSC_FILE, resolve),)
+    facts = AndroidFacts(
+        manifest=manifest_facts(nsc=nsc_xml is not None, **manifest),  # type: ignore[arg-type]
+        configs=configs,
+        certificates=tuple(certificates),
+        private_keys=tuple(private_keys),
+        dex_files=("classes.dex",) if dex else (),
+        skipped=tuple(skipped),
+    )
+    return evaluate_android(facts, catalog, ScanOptions(as_of=as_of, expiry_warn_days=warn_days),
+                            Path("test.apk"), "0" * 64)
+
+
+def rule_names(result: ScanResult) -> list[str]:
+    return [d.rule_name for d in result.decisions]
+
+
+def decisions_named(result: ScanResult, name: str) -> list[Decision]:
+    return [d for d in result.decisions if d.rule_name == name]
+
+
+def nsc(body: str) -> str:
+    return f'<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>{body}</network-security-config>'
+
+
+# --- certificates made on the fly -----------------------------------------------------------
+
+def make_key(kind: str = "rsa", size: int = 2048) -> object:
+    if kind == "ec":
+        return ec.generate_private_key(ec.SECP256R1())
+    return rsa.generate_private_key(public_exponent=65537, key_size=size)
+
+
+def make_cert(
+    subject: str,
+    *,
+    key: object | None = None,
+    issuer: tuple[x509.Certificate, object] | None = None,
+    ca: bool = False,
+    not_before: dt.date = dt.date(2024, 1, 1),
+    not_after: dt.date = dt.date(2034, 1, 1),
+    hash_algorithm: hashes.HashAlgorithm | None = None,
+) -> tuple[x509.Certificate, object]:
+    key = key or make_key()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    issuer_name, signing_key = (issuer[0].subject, issuer[1]) if issuer else (name, key)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())  # type: ignore[attr-defined]
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(dt.datetime.combine(not_before, dt.time(), dt.timezone.utc))
+        .not_valid_after(dt.datetime.combine(not_after, dt.time(), dt.timezone.utc))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    cert = builder.sign(signing_key, hash_algorithm or hashes.SHA256())  # type: ignore[arg-type]
+    return cert, key
+
+
+def info(cert: x509.Certificate, path: str = "res/raw/cert.pem") -> CertificateInfo:
+    return certificate_info(cert, path, "pem")
+
+
+def pin_of(cert: x509.Certificate) -> str:
+    return spki_pin(cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
+PIN_A = "aYVvMu6cLVONXBC/V7QL8VpaKkkSC6oH+jWRBRFOC4U="
+PIN_B = "rTIyPM+S7Gn2osbBoxcLB9ZBYIzk+hzpiuO3zS5oYng="
