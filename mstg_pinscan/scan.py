@@ -141,7 +141,8 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: AndroidFacts) -> li
     first_party = [h for h in hosts if h.first_party]
     base = next((h for h in hosts if h.host == "*"), None)
     protected = [h for h in first_party if h.protected]
-    if base and base.protected:
+    if (base and base.protected) or any(c.rejected for c in facts.configs):
+        # A rejected file is rated by nsc-rejected; coverage of what it says is moot.
         return []
     where = Location(facts.configs[0].file if facts.configs else "AndroidManifest.xml")
     if not protected:

@@ -4,6 +4,7 @@
 Usage:
     python3 sample_apps/build.py            # build every app in sample_apps/apps/
     python3 sample_apps/build.py NAME ...   # build only the named apps
+    python3 sample_apps/build.py --out DIR [NAME ...]   # build into DIR instead
 
 For each app: aapt package -> rewrite the zip deterministically (sorted
 entries, fixed 1980-01-01 timestamps, resources.arsc and res/raw/* STORED) ->
@@ -104,7 +105,7 @@ def rewrite_zip(src, dst):
                               compresslevel=9 if method == zipfile.ZIP_DEFLATED else None)
 
 
-def build(name, tmp, env):
+def build(name, tmp, env, out=OUT):
     app = APPS / name
     manifest = app / "AndroidManifest.xml"
     if not manifest.is_file():
@@ -126,8 +127,8 @@ def build(name, tmp, env):
     rewrite_zip(unsigned, normalized)
     run(["zipalign", "-p", "-f", "4", normalized, aligned], env)
 
-    OUT.mkdir(exist_ok=True)
-    apk = OUT / f"{name}.apk"
+    out.mkdir(parents=True, exist_ok=True)
+    apk = out / f"{name}.apk"
     run(["apksigner", "sign", "--key", KEY, "--cert", CERT,
          "--v1-signing-enabled", "true", "--v2-signing-enabled", "true",
          "--v4-signing-enabled", "false",
@@ -138,6 +139,11 @@ def build(name, tmp, env):
 
 
 def main(argv):
+    out = OUT
+    if argv[:1] == ["--out"]:
+        if len(argv) < 2:
+            die("--out needs a directory")
+        out, argv = Path(argv[1]).resolve(), argv[2:]
     check_tools()
     all_apps = sorted(p.name for p in APPS.iterdir() if (p / "AndroidManifest.xml").is_file())
     names = argv or all_apps
@@ -148,9 +154,9 @@ def main(argv):
     env = dict(os.environ, TZ="UTC", LC_ALL="C", SOURCE_DATE_EPOCH="315532800")
     with tempfile.TemporaryDirectory(prefix="pinscan-sample-build-") as tmp:
         for name in names:
-            apk = build(name, tmp, env)
+            apk = build(name, tmp, env, out)
             digest = hashlib.sha256(apk.read_bytes()).hexdigest()
-            print(f"{digest}  {apk.relative_to(HERE.parent)}  ({apk.stat().st_size} bytes)")
+            print(f"{digest}  {apk}  ({apk.stat().st_size} bytes)")
     return 0
 
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs on a fresh Debian machine, then run it.
+#   Debian: aapt, zipalign, apksigner, android-framework-res and a JRE, so that the tests
+#           can rebuild the sample APKs and check that the build is reproducible.
+#   PyPI:   pinscan itself with its test extras, in a virtual environment (.venv).
+# Runs pytest last; its exit code is this script's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+debian_packages=(aapt zipalign apksigner android-framework-res default-jre-headless)
+missing=()
+for package in "${debian_packages[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test]"
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,101 @@
+"""End to end: each sample APK gets the verdict and findings it was built to show, and the
+committed reports in reports/ are what pinscan writes today.
+
+Regenerate the reports on purpose with: PINSCAN_REGENERATE=1 pytest tests/test_sample_reports.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE_APKS
+
+from mstg_pinscan._cli import main
+
+REPORTS = ROOT / "reports"
+AS_OF = "2026-12-01"
+
+# app -> (verdict, the failing and warning rules it must show, and nothing else)
+EXPECTED: dict[str, tuple[str, set[str]]] = {
+    "pinned_backup": ("pass", set()),
+    "expired_pins": ("fail", {"nsc-pin-set-expired", "no-pinning"}),
+    "single_pin": ("warn", {"nsc-pin-set-single-pin"}),
+    "user_ca": ("fail", {"nsc-user-ca-trusted", "no-pinning"}),
+    "override_pins": ("fail", {"nsc-override-pins", "no-pinning"}),
+    "debug_overrides": ("fail", {"nsc-debug-overrides-active", "app-debuggable",
+                                 "no-pinning"}),
+    "legacy_target23": ("fail", {"default-user-ca-trusted", "min-sdk-below-24",
+                                 "cleartext-permitted", "no-pinning"}),
+    "raw_anchor": ("pass", set()),
+    "cleartext": ("warn", {"cleartext-permitted", "cleartext-on-pinned-host"}),
+    "nested_domain": ("warn", {"cleartext-on-pinned-host"}),
+    "trustkit": ("fail", {"trustkit-too-few-pins", "nsc-pin-set-single-pin",
+                          "trustkit-report-only"}),
+    "keystores": ("pass", {"private-key-bundled", "certificate-expired", "certificate-weak-key",
+                           "certificate-weak-signature", "certificate-self-signed-leaf"}),
+    "malformed_nsc": ("fail", {"nsc-rejected", "nsc-ignored-markup"}),
+    "min_sdk_21": ("warn", {"min-sdk-below-24"}),
+    "qualified_nsc": ("fail", {"nsc-user-ca-trusted", "no-pinning"}),
+}
+
+
+def test_every_sample_app_has_an_expectation() -> None:
+    assert {p.stem for p in SAMPLE_APKS.glob("*.apk")} == set(EXPECTED)
+
+
+def _normalise_json(text: str) -> dict[str, object]:
+    report = json.loads(text)
+    report["analysis"]["duration_s"] = 0
+    return report
+
+
+def _normalise_html(text: str) -> str:
+    return re.sub(r"<tr><th>Duration</th><td>[^<]*</td></tr>", "", text)
+
+
+@pytest.mark.parametrize("app", sorted(EXPECTED))
+def test_sample_app(app: str, tmp_path: Path) -> None:
+    main(["--as-of", AS_OF, "--output-dir", str(tmp_path), "--fail-on", "never",
+          str(SAMPLE_APKS / f"{app}.apk")])
+    report = json.loads((tmp_path / f"{app}.json").read_text())
+    verdict, rules = EXPECTED[app]
+    assert report["verdict"]["status"] == verdict, report["verdict"]
+    shown = {d["rule_name"] for d in report["decisions"] if d["status"] in ("fail", "warn")}
+    assert shown == rules
+
+    for suffix, normalise in ((".json", _normalise_json), (".html", _normalise_html)):
+        fresh = (tmp_path / f"{app}{suffix}").read_text()
+        committed = REPORTS / f"{app}{suffix}"
+        if os.environ.get("PINSCAN_REGENERATE"):
+            committed.write_text(fresh)
+        assert committed.exists(), f"missing {committed}; regenerate with PINSCAN_REGENERATE=1"
+        assert normalise(committed.read_text()) == normalise(fresh), (
+            f"{committed} is stale; regenerate with PINSCAN_REGENERATE=1")
+
+
+def test_pin_levels_and_matches() -> None:
+    report = json.loads((REPORTS / "single_pin.json").read_text())
+    (host,) = [h for h in report["hosts"] if h["host"] == "api.pinscan-demo.example"]
+    (pin,) = host["pins"]
+    assert pin["level"] == "leaf" and pin["certificate"] == "assets/certs/server.der"
+    report = json.loads((REPORTS / "pinned_backup.json").read_text())
+    (host,) = [h for h in report["hosts"] if h["host"] == "api.pinscan-demo.example"]
+    levels = {p["level"] for p in host["pins"]}
+    assert levels == {"own-pki", "unknown"} and host["backup_pin"] is True
+    assert host["protection"] == ["nsc-pin-set"]
+
+
+def test_nested_domain_inherits_pins() -> None:
+    report = json.loads((REPORTS / "nested_domain.json").read_text())
+    rows = {h["host"]: h for h in report["hosts"]}
+    parent = rows["pinscan-demo.example"]
+    legacy = rows["legacy.pinscan-demo.example"]
+    partner = rows["partner.pinscan-demo.example"]
+    assert [p["value"] for p in legacy["pins"]] == [p["value"] for p in parent["pins"]]
+    assert legacy["cleartext_permitted"] and not parent["cleartext_permitted"]
+    assert partner["protection"] == ["nsc-pin-set", "own-trust-store"]
+    assert partner["level"] == "own-pki"
