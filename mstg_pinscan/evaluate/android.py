@@ -141,6 +141,9 @@ class AndroidChecks:
             )
             consequence = ("its pin-sets are not enforced and user CAs are trusted there"
                            if pinned else "user CAs are trusted there")
+            if any(dc.trustkit for c in self.facts.configs for dc in c.all_domain_configs()):
+                consequence += (" (TrustKit-Android pins there only where the code uses "
+                                "its socket factory)")
             self._add("min-sdk-below-24", Location("AndroidManifest.xml", "/manifest/uses-sdk"),
                       f"minSdkVersion {manifest.min_sdk}: devices on API "
                       f"{manifest.min_sdk}-23 ignore the network security configuration; "

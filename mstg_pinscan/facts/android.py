@@ -104,7 +104,10 @@ def _network_security_configs(
         except (FactError, UnpackError) as exc:
             skipped.append(Skipped(name, exc.message))
             continue
-        configs.append(parse_network_security_config(root, name, resolve_raw, resolved.qualifier))
+        configs.append(parse_network_security_config(
+            root, name, resolve_raw, resolved.qualifier,
+            lambda ref: resources.name(ref) or ref,
+        ))
     return tuple(configs)
 
 

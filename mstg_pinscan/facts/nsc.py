@@ -57,6 +57,8 @@ _EXPIRATION = re.compile(r"^(\d{1,4})-(\d{1,2})-(\d{1,2})$")
 
 # Resolves an ``@raw/…`` reference to the bundle entries it can point to.
 RawResolver = Callable[[str], tuple[str, ...]]
+# Names a compiled reference (``@7F030000``) as written in the source (``@raw/ca``).
+ReferenceNamer = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -165,18 +167,26 @@ class NetworkSecurityConfig:
 
 
 def parse_network_security_config(
-    root: etree._Element, file: str, resolve_raw: RawResolver, qualifier: str = ""
+    root: etree._Element,
+    file: str,
+    resolve_raw: RawResolver,
+    qualifier: str = "",
+    name_reference: ReferenceNamer | None = None,
 ) -> NetworkSecurityConfig:
     """Read a configuration from its root element; problems are recorded, never raised."""
-    parser = _Parser(root, file, resolve_raw)
+    parser = _Parser(root, file, resolve_raw, name_reference or (lambda ref: ref))
     return parser.parse(qualifier)
 
 
 class _Parser:
-    def __init__(self, root: etree._Element, file: str, resolve_raw: RawResolver) -> None:
+    def __init__(
+        self, root: etree._Element, file: str, resolve_raw: RawResolver,
+        name_reference: ReferenceNamer,
+    ) -> None:
         self.root = root
         self.file = file
         self.resolve_raw = resolve_raw
+        self.name_reference = name_reference
         self.problems: list[NscProblem] = []
         self.seen_domains: dict[str, Location] = {}
         self.tree = root.getroottree()
@@ -289,6 +299,7 @@ class _Parser:
                                   "a @raw resource", fatal=True)
                 else:
                     files = self.resolve_raw(src)
+                    src = self.name_reference(src)
                     if not files:
                         self._problem(child, f"certificates src {src} does not resolve to "
                                       "a file in the bundle", fatal=True)
