@@ -198,7 +198,9 @@ def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date of the form YYYY-MM-DD"
+        ) from None
 
 
 def _days(text: str) -> int:

@@ -104,7 +104,8 @@ def decisions_named(result: ScanResult, name: str) -> list[Decision]:
 
 
 def nsc(body: str) -> str:
-    return f'<?xml version="1.0" encoding="utf-8"?>\n<network-security-config>{body}</network-security-config>'
+    header = '<?xml version="1.0" encoding="utf-8"?>\n'
+    return f"{header}<network-security-config>{body}</network-security-config>"
 
 
 # --- certificates made on the fly -----------------------------------------------------------
@@ -134,8 +135,8 @@ def make_cert(
         .issuer_name(issuer_name)
         .public_key(key.public_key())  # type: ignore[attr-defined]
         .serial_number(x509.random_serial_number())
-        .not_valid_before(dt.datetime.combine(not_before, dt.time(), dt.timezone.utc))
-        .not_valid_after(dt.datetime.combine(not_after, dt.time(), dt.timezone.utc))
+        .not_valid_before(dt.datetime.combine(not_before, dt.time(), dt.UTC))
+        .not_valid_after(dt.datetime.combine(not_after, dt.time(), dt.UTC))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
     cert = builder.sign(signing_key, hash_algorithm or hashes.SHA256())  # type: ignore[arg-type]

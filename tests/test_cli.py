@@ -139,5 +139,6 @@ def test_broken_rule_catalog_exits_2(tmp_path: Path) -> None:
 def test_version_and_help() -> None:
     assert _run("--version").stdout.strip() == f"pinscan {__version__}"
     helped = _run("--help").stdout
-    for text in ("--fail-on", "--format", "--output-dir", "--as-of", "exit codes", "MSTG-NETWORK-4"):
+    expected = ("--fail-on", "--format", "--output-dir", "--as-of", "exit codes", "MSTG-NETWORK-4")
+    for text in expected:
         assert text in helped

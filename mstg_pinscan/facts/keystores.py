@@ -119,7 +119,7 @@ def read_bks(data: bytes) -> list[KeystoreEntry]:
         raise KeystoreFormatError(f"unsupported BKS version {version}")
     reader.blob()  # salt
     reader.u32()  # iteration count
-    entries = []
+    entries: list[KeystoreEntry] = []
     for _ in range(_MAX_ENTRIES):
         entry_type = reader.u8()
         if entry_type == 0:

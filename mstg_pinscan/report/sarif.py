@@ -32,24 +32,24 @@ def _fingerprint(result: ScanResult, decision: Decision) -> str:
     return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
+def _rule_descriptor(decision: Decision) -> dict[str, Any]:
+    properties: dict[str, Any] = {"tags": ["security", *decision.references]}
+    if decision.severity is not None:
+        properties["security-severity"] = _SECURITY_SEVERITY[decision.severity]
+    return {
+        "id": decision.rule_id,
+        "name": decision.rule_name,
+        "shortDescription": {"text": decision.title},
+        "help": {"text": decision.remediation},
+        "properties": properties,
+    }
+
+
 def _run(result: ScanResult) -> dict[str, Any]:
     reported = [d for d in result.decisions if d.status in (Status.FAIL, Status.WARN)]
     rule_ids = sorted({d.rule_id for d in reported})
     first = {d.rule_id: d for d in reversed(reported)}
-    rules = [
-        {
-            "id": rule_id,
-            "name": first[rule_id].rule_name,
-            "shortDescription": {"text": first[rule_id].title},
-            "help": {"text": first[rule_id].remediation},
-            "properties": {
-                "tags": ["security", *first[rule_id].references],
-                **({"security-severity": _SECURITY_SEVERITY[first[rule_id].severity]}
-                   if first[rule_id].severity else {}),
-            },
-        }
-        for rule_id in rule_ids
-    ]
+    rules = [_rule_descriptor(first[rule_id]) for rule_id in rule_ids]
     results = [
         {
             "ruleId": d.rule_id,

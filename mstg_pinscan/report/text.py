@@ -39,9 +39,9 @@ def summarise(result: ScanResult) -> str:
     )
     for decision in actions[:_MAX_ACTIONS]:
         severity = decision.severity.value if decision.severity else ""
-        host = f" [{decision.host}]" if decision.host else ""
+        where = f" [{decision.host}]" if decision.host else ""
         lines.append(f"    {decision.status.value.upper():<4} {severity:<8} {decision.rule_id} "
-                     f"{decision.title}{host}")
+                     f"{decision.title}{where}")
     if len(actions) > _MAX_ACTIONS:
         lines.append(f"    … {len(actions) - _MAX_ACTIONS} more in the full report")
     if result.skipped:

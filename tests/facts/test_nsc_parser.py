@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from conftest import PIN_A, PIN_B, nsc
 
+from mstg_pinscan.errors import FactError
 from mstg_pinscan.facts.nsc import NetworkSecurityConfig, parse_network_security_config
 from mstg_pinscan.facts.xml import parse_android_xml
-from mstg_pinscan.errors import FactError
 
 
 def _parse(body: str, raw: dict[str, str] | None = None) -> NetworkSecurityConfig:
