@@ -141,11 +141,11 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: AndroidFacts) -> li
     first_party = [h for h in hosts if h.first_party]
     base = next((h for h in hosts if h.host == "*"), None)
     protected = [h for h in first_party if h.protected]
-    if (base and base.protected) or any(c.rejected for c in facts.configs):
+    if any(c.rejected for c in facts.configs):
         # A rejected file is rated by nsc-rejected; coverage of what it says is moot.
         return []
     where = Location(facts.configs[0].file if facts.configs else "AndroidManifest.xml")
-    if not protected:
+    if not protected and not (base and base.protected):
         if facts.dex_files or _config_unreadable(facts):
             return []  # code may pin: the verdict says inconclusive instead
         return [catalog.decide("no-pinning", where,

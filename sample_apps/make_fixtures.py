@@ -22,7 +22,6 @@ import base64
 import datetime
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -47,7 +46,7 @@ LOCKED_P12_PASSWORD = "secret"
 
 
 def utc(year, month, day):
-    return datetime.datetime(year, month, day, 0, 0, 0, tzinfo=datetime.timezone.utc)
+    return datetime.datetime(year, month, day, 0, 0, 0, tzinfo=datetime.UTC)
 
 
 def name(cn):
@@ -364,6 +363,9 @@ def install_into_apps(old_pins, new_pins):
 
 def main():
     pins_file = PKI / "pins.json"
+    if pins_file.exists() and "--regenerate" not in sys.argv[1:]:
+        sys.exit("make_fixtures.py: the test PKI exists already; regenerating it makes new "
+                 "random keys and changes every pin and APK. Pass --regenerate to do it anyway.")
     old_pins = json.loads(pins_file.read_text()) if pins_file.exists() else {}
     pins = make_pki()
     write(pins_file, (json.dumps(pins, indent=2, sort_keys=True) + "\n").encode())

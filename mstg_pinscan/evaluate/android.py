@@ -144,10 +144,10 @@ class AndroidChecks:
             if any(dc.trustkit for c in self.facts.configs for dc in c.all_domain_configs()):
                 consequence += (" (TrustKit-Android pins there only where the code uses "
                                 "its socket factory)")
+            levels = "23" if manifest.min_sdk == 23 else f"{manifest.min_sdk}-23"
             self._add("min-sdk-below-24", Location("AndroidManifest.xml", "/manifest/uses-sdk"),
-                      f"minSdkVersion {manifest.min_sdk}: devices on API "
-                      f"{manifest.min_sdk}-23 ignore the network security configuration; "
-                      f"{consequence}")
+                      f"minSdkVersion {manifest.min_sdk}: devices on API {levels} ignore the "
+                      f"network security configuration; {consequence}")
 
     def _structure(self, config: NetworkSecurityConfig) -> None:
         for problem in config.problems:
@@ -160,7 +160,9 @@ class AndroidChecks:
         debug = config.debug_overrides
         if debug is None:
             return
-        anchors = ", ".join(a.src for a in debug.trust_anchors or ()) or "no anchors"
+        if not debug.trust_anchors:
+            return  # debug-overrides without anchors change nothing, debuggable or not
+        anchors = ", ".join(a.src for a in debug.trust_anchors)
         if self.facts.manifest.debuggable:
             self._add("nsc-debug-overrides-active", debug.location,
                       f"debug-overrides trusting {anchors} apply to every connection: the app "
@@ -182,10 +184,12 @@ class AndroidChecks:
         pinned = state is not None and state.enforced
         for anchor in policy.anchors:
             if anchor.kind == "user":
-                note = "; its pin-set still refuses chains without a pinned key" if pinned else ""
+                # Pins still stand in the way of a user CA, unless that anchor overrides them.
+                guarded = pinned and not anchor.override_pins
+                note = "; its pin-set still refuses chains without a pinned key" if guarded else ""
                 self._add("nsc-user-ca-trusted", anchor.location,
                           f'src="user" trusted for {scope}{note}', host=host,
-                          severity=Severity.MEDIUM if pinned else None)
+                          severity=Severity.MEDIUM if guarded else None)
             if anchor.override_pins:
                 self._add("nsc-override-pins", anchor.location,
                           f'<certificates src="{anchor.src}" overridePins="true"> lets chains '
@@ -288,9 +292,11 @@ class AndroidChecks:
         scope = scope_of(policy)
         host = policy.domains[0].name
         state = self._state(policy)
-        if state is None:
+        if state is None or not state.distinct:
             self._add("trustkit-without-pins", trustkit.location,
                       f"<trustkit-config> for {scope} but no pin-set", host=host)
+        elif state.expired:
+            return  # TrustKit stops checking expired pins too; nsc-pin-set-expired says it
         elif not trustkit.enforce_pinning:
             self._add("trustkit-report-only", trustkit.location,
                       f"enforcePinning is false for {scope}: TrustKit reports only", host=host)

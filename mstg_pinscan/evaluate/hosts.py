@@ -133,7 +133,7 @@ def _join(host: str, rows: list[HostRow]) -> HostRow:
     return replace(
         first,
         protection=tuple(p for p in first.protection if all(p in r.protection for r in rows)),
-        pins=tuple(dict.fromkeys(pin for r in rows for pin in r.pins)),
+        pins=tuple({pin.value: pin for r in reversed(rows) for pin in r.pins}.values()),
         expires=min((r.expires for r in rows if r.expires), default=None),
         backup_pin=all(r.backup_pin for r in rows),
         trust_anchors=tuple(dict.fromkeys(a for r in rows for a in r.trust_anchors)),

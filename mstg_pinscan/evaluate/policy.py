@@ -94,6 +94,8 @@ def policies(config: NetworkSecurityConfig | None, manifest: ManifestFacts) -> l
         base_anchors, anchors_origin = defaults, defaults[0].location.file
     cleartext = default_cleartext(manifest, config is not None)
     cleartext_origin = f"{PLATFORM_DEFAULT} (targetSdk {manifest.target_sdk})"
+    if config is None and manifest.uses_cleartext_traffic is not None:
+        cleartext_origin = "android:usesCleartextTraffic in the manifest"
     if base_block and base_block.cleartext_permitted is not None:
         cleartext, cleartext_origin = base_block.cleartext_permitted, "base-config"
     base = Policy(

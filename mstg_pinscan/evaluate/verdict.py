@@ -48,15 +48,27 @@ def decide_verdict(
     if warning:
         return Verdict(VerdictStatus.WARN, _reason(warning))
 
-    caveat = " Code-level trust decisions were not analysed." if code_unanalysed else ""
-    if base and base.protected:
+    caveat = "; trust decisions in code were not analysed" if code_unanalysed else ""
+    if base and base.protected and all("own-trust-store" in h.protection for h in first_party):
         return Verdict(VerdictStatus.PASS,
                        "The app trusts only its own certificate store for every host, and no "
-                       f"configuration weakens it.{caveat}")
+                       f"configuration weakens it{caveat}.")
+    if base and base.protected and len(protected) == len(first_party):
+        return Verdict(VerdictStatus.PASS,
+                       "Every configured first-party host is pinned with a backup pin or "
+                       "limited to the app's own certificates, every other host is limited "
+                       f"to the app's own certificates, and nothing bypasses them{caveat}.")
     names = ", ".join(h.host for h in protected[:5]) + (" …" if len(protected) > 5 else "")
+    pinned = sum(1 for h in protected if h.pins and "own-trust-store" not in h.protection)
+    if pinned == len(protected):
+        how = "is pinned with a backup pin"
+    elif pinned == 0:
+        how = "trusts only the app's own certificates"
+    else:
+        how = "is pinned with a backup pin or limited to the app's own certificates"
     return Verdict(VerdictStatus.PASS,
-                   f"Every configured first-party host ({names}) is pinned with a backup pin "
-                   f"and no configuration bypasses it.{caveat}")
+                   f"Every configured first-party host ({names}) {how}, and no configuration "
+                   f"bypasses it{caveat}.")
 
 
 def _reason(decisions: list[Decision]) -> str:
@@ -64,4 +76,4 @@ def _reason(decisions: list[Decision]) -> str:
     subject = f" for {top.host}" if top.host else ""
     more = len(decisions) - 1
     tail = f" ({more} more {top.status.value} decision{'s' if more > 1 else ''})" if more else ""
-    return f"{top.title}{subject}: {top.evidence}.{tail}"
+    return f"{top.title}{subject}: {top.evidence.rstrip('.')}{tail}."

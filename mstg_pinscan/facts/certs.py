@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509.oid import SignatureAlgorithmOID
 
 from mstg_pinscan.facts import keystores
 from mstg_pinscan.models import CertificateInfo, PrivateKeyInfo, Skipped
@@ -149,7 +150,11 @@ def _pem_private_key(block: bytes, name: str, kind: str) -> PrivateKeyInfo:
     if kind == "ENCRYPTED PRIVATE KEY":
         return PrivateKeyInfo(name, "pem", "encrypted private key")
     try:
-        key = serialization.load_pem_private_key(block, password=None)
+        # Only the key's type and size are reported: skip the costly RSA consistency check,
+        # which a bundle full of large keys would otherwise turn into minutes.
+        key = serialization.load_pem_private_key(
+            block, password=None, unsafe_skip_rsa_key_validation=True
+        )
     except TypeError:
         # Legacy OpenSSL encryption (Proc-Type header): present but protected.
         return PrivateKeyInfo(name, "pem", "encrypted private key")
@@ -233,9 +238,47 @@ def _self_signed(cert: x509.Certificate) -> bool:
         return False
     try:
         cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+    except (ValueError, UnsupportedAlgorithm):
+        # X.509 verification refuses legacy signatures (SHA-1, MD5): check them directly.
+        return _verify_legacy_signature(cert)
+    except (TypeError, InvalidSignature):
         return False
     return True
+
+
+_LEGACY_HASHES: dict[x509.ObjectIdentifier, type[hashes.SHA1] | type[hashes.MD5]] = {
+    SignatureAlgorithmOID.RSA_WITH_SHA1: hashes.SHA1,
+    SignatureAlgorithmOID.RSA_WITH_MD5: hashes.MD5,
+    SignatureAlgorithmOID.ECDSA_WITH_SHA1: hashes.SHA1,
+}
+
+
+def _verify_legacy_signature(cert: x509.Certificate) -> bool:
+    hash_type = _LEGACY_HASHES.get(cert.signature_algorithm_oid)
+    key = cert.public_key()
+    try:
+        if hash_type is None:
+            return _key_identifiers_agree(cert)
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(),
+                       hash_type())
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(hash_type()))
+        else:
+            return _key_identifiers_agree(cert)
+    except (InvalidSignature, ValueError, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _key_identifiers_agree(cert: x509.Certificate) -> bool:
+    try:
+        subject_id = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+        authority_id = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier)
+    except (x509.ExtensionNotFound, ValueError):
+        return True
+    key_id = authority_id.value.key_identifier
+    return key_id is None or key_id == subject_id.value.digest
 
 
 def _is_ca(cert: x509.Certificate) -> bool:
