@@ -111,5 +111,11 @@ class JsonWriter(ReportWriter):
 
     def render(self, results: list[ScanResult]) -> str:
         documents = [result_to_dict(r) for r in results]
-        payload: Any = documents[0] if len(documents) == 1 else {"reports": documents}
+        payload: Any = documents[0]
+        if len(documents) > 1:
+            payload = {
+                "schema_version": SCHEMA_VERSION,
+                "tool": {"name": TOOL_NAME, "version": __version__},
+                "reports": documents,
+            }
         return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
