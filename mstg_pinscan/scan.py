@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from mstg_pinscan.errors import FactError
 from mstg_pinscan.evaluate import android as android_checks
 from mstg_pinscan.evaluate import certificates as certificate_checks
 from mstg_pinscan.evaluate.catalog import Catalog
@@ -51,7 +52,10 @@ def scan_file(path: Path, catalog: Catalog, options: ScanOptions) -> ScanResult:
     with open_bundle(path, options.limits) as bundle:
         detect_platform(bundle)
         _logger.info("reading facts from %s", path.name)
-        facts = collect_android_facts(bundle)
+        try:
+            facts = collect_android_facts(bundle)
+        except FactError as exc:
+            raise FactError(exc.diagnostics(), path=str(path)) from exc
         sha256 = bundle.sha256
     result = evaluate_android(facts, catalog, options, path, sha256)
     duration = round(time.perf_counter() - started, 3)

@@ -142,3 +142,36 @@ def test_version_and_help() -> None:
     expected = ("--fail-on", "--format", "--output-dir", "--as-of", "exit codes", "MSTG-NETWORK-4")
     for text in expected:
         assert text in helped
+
+
+def _apk(tmp_path: Path, entries: dict[str, bytes]) -> Path:
+    import zipfile
+
+    path = tmp_path / "crafted.apk"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("entries", "reason"),
+    [
+        ({"classes.dex": b"dex\n035"}, "without AndroidManifest.xml"),
+        ({"AndroidManifest.xml": b"\x03\x00\x08\x00" + b"\xee" * 200}, "AndroidManifest.xml:"),
+        ({"AndroidManifest.xml": b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "b">]>'
+                                 b"<manifest>&a;"}, "AndroidManifest.xml: not well-formed"),
+        ({"AndroidManifest.xml": b"x", "assets/bomb": b"\0" * (16 * 1024 * 1024)},
+         "compression ratio"),
+    ],
+    ids=["no-manifest", "garbage-axml", "hostile-xml", "zip-bomb"],
+)
+def test_malformed_apk_one_line_exit_2(tmp_path: Path, entries: dict[str, bytes],
+                                       reason: str) -> None:
+    apk = _apk(tmp_path, entries)
+    done = _run(str(apk), cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"pinscan: error: {apk}:"), done.stderr
+    assert reason in lines[0]
+    assert not (tmp_path / "reports").exists()

@@ -25,7 +25,7 @@ RULES_USED = {
     "cleartext-permitted", "cleartext-on-pinned-host", "certificate-transparency",
     "trustkit-enforced", "trustkit-report-only", "trustkit-too-few-pins",
     "trustkit-without-pins", "platform-default-config", "pin-placeholder",
-    "nsc-qualified-variants",
+    "nsc-qualified-variants", "hsts-setting",
 }
 
 
@@ -309,6 +309,11 @@ class AndroidChecks:
                       f"TrustKit enforces {len(state.distinct)} pins for {scope}", host=host)
 
     def _transparency(self, policy: Policy) -> None:
+        if policy.hsts_enforced is not None and "hsts" in policy.declared:
+            state = "true" if policy.hsts_enforced else "false"
+            self._add("hsts-setting", policy.location,
+                      f"hstsEnforced={state} for {scope_of(policy)}",
+                      host=None if policy.is_base else policy.domains[0].name)
         if policy.ct_enabled is None or "ct" not in policy.declared:
             return
         scope = scope_of(policy)

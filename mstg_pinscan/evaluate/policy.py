@@ -40,6 +40,7 @@ class Policy:
     cleartext_origin: str
     trustkit: TrustKitSettings | None
     ct_enabled: bool | None
+    hsts_enforced: bool | None
     declared: frozenset[str]
 
     @property
@@ -110,6 +111,7 @@ def policies(config: NetworkSecurityConfig | None, manifest: ManifestFacts) -> l
         cleartext_origin=cleartext_origin,
         trustkit=None,
         ct_enabled=base_block.ct_enabled if base_block else None,
+        hsts_enforced=base_block.hsts_enforced if base_block else None,
         declared=_declared(base_block) if base_block else frozenset(),
     )
     found = [base]
@@ -138,6 +140,9 @@ def _descend(block: NscConfig, parent: Policy, found: list[Policy]) -> None:
         cleartext_origin=cleartext_origin,
         trustkit=block.trustkit if block.trustkit is not None else parent.trustkit,
         ct_enabled=block.ct_enabled if block.ct_enabled is not None else parent.ct_enabled,
+        hsts_enforced=(
+            block.hsts_enforced if block.hsts_enforced is not None else parent.hsts_enforced
+        ),
         declared=_declared(block),
     )
     if block.domains:
@@ -155,6 +160,7 @@ def _declared(block: NscConfig) -> frozenset[str]:
         "cleartext": block.cleartext_permitted is not None,
         "trustkit": block.trustkit is not None,
         "ct": block.ct_enabled is not None,
+        "hsts": block.hsts_enforced is not None,
     }
     return frozenset(name for name, present in settings.items() if present)
 

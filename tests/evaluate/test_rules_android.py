@@ -280,6 +280,10 @@ POSITIVE = [
     fires("certificate-transparency", "info",
           nsc(base('<certificateTransparency enabled="false"/>') + PINNED_API), None,
           "certificateTransparency disabled", id="disabled-in-base-config"),
+    # PS1051
+    fires("hsts-setting", "info",
+          nsc(domain(API, pin_set(PIN_A, PIN_B), attrs=' hstsEnforced="false"')),
+          API, "hstsEnforced=false", id="disabled-on-domain"),
     # PS1060
     fires("trustkit-enforced", "pass", nsc(domain(API, trustkit("true"), pin_set(PIN_A, PIN_B))),
           API, "TrustKit enforces 2 pins", id="enforcing-two-pins"),
@@ -422,6 +426,8 @@ NEGATIVE = [
            "cleartext-permitted", id="pins-expired"),
     # PS1050
     silent("certificate-transparency", PINNED, "nsc-pin-set-enforced", id="not-configured"),
+    # PS1051
+    silent("hsts-setting", PINNED, "nsc-pin-set-enforced", id="not-configured"),
     # PS1060
     silent("trustkit-enforced", nsc(domain(API, trustkit("true"), pin_set(PIN_A))),
            "trustkit-too-few-pins", id="one-pin"),
