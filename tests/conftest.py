@@ -108,6 +108,38 @@ def nsc(body: str) -> str:
     return f"{header}<network-security-config>{body}</network-security-config>"
 
 
+# --- NSC snippets, for tests that write configurations ------------------------------
+
+def pin_set(*pins: str, expiration: str | None = None) -> str:
+    attribute = f' expiration="{expiration}"' if expiration else ""
+    body = "".join(f'<pin digest="SHA-256">{pin}</pin>' for pin in pins)
+    return f"<pin-set{attribute}>{body}</pin-set>"
+
+
+def anchors(*sources: str, override: str | None = None) -> str:
+    attribute = f' overridePins="{override}"' if override else ""
+    body = "".join(f'<certificates src="{src}"{attribute}/>' for src in sources)
+    return f"<trust-anchors>{body}</trust-anchors>"
+
+
+def domain(host: str, *inner: str, attrs: str = "") -> str:
+    return (f'<domain-config{attrs}><domain includeSubdomains="true">{host}</domain>'
+            f'{"".join(inner)}</domain-config>')
+
+
+def base(*inner: str, attrs: str = "") -> str:
+    return f'<base-config{attrs}>{"".join(inner)}</base-config>'
+
+
+def debug_overrides(*inner: str) -> str:
+    return f'<debug-overrides>{"".join(inner)}</debug-overrides>'
+
+
+def trustkit(enforce: str | None = None) -> str:
+    attribute = f' enforcePinning="{enforce}"' if enforce else ""
+    return f"<trustkit-config{attribute}/>"
+
+
 # --- certificates made on the fly -----------------------------------------------------------
 
 def make_key(kind: str = "rsa", size: int = 2048) -> object:

@@ -17,14 +17,20 @@ from conftest import (
     AS_OF,
     PIN_A,
     PIN_B,
+    anchors,
+    base,
+    debug_overrides,
     decisions_named,
+    domain,
     evaluate_config,
     info,
     make_cert,
     make_key,
     manifest_facts,
     nsc,
+    pin_set,
     rule_names,
+    trustkit,
 )
 
 from mstg_pinscan.evaluate.catalog import Catalog
@@ -44,38 +50,6 @@ IN_10_DAYS = (AS_OF + dt.timedelta(days=10)).isoformat()
 IN_60_DAYS = (AS_OF + dt.timedelta(days=60)).isoformat()
 # 32 zero bytes: decodes to a SHA-256-sized value that no key hashes to.
 PLACEHOLDER = "A" * 43 + "="
-
-
-# --- NSC snippets -------------------------------------------------------------------------
-
-def pin_set(*pins: str, expiration: str | None = None) -> str:
-    attribute = f' expiration="{expiration}"' if expiration else ""
-    body = "".join(f'<pin digest="SHA-256">{pin}</pin>' for pin in pins)
-    return f"<pin-set{attribute}>{body}</pin-set>"
-
-
-def anchors(*sources: str, override: str | None = None) -> str:
-    attribute = f' overridePins="{override}"' if override else ""
-    body = "".join(f'<certificates src="{src}"{attribute}/>' for src in sources)
-    return f"<trust-anchors>{body}</trust-anchors>"
-
-
-def domain(host: str, *inner: str, attrs: str = "") -> str:
-    return (f'<domain-config{attrs}><domain includeSubdomains="true">{host}</domain>'
-            f'{"".join(inner)}</domain-config>')
-
-
-def base(*inner: str, attrs: str = "") -> str:
-    return f'<base-config{attrs}>{"".join(inner)}</base-config>'
-
-
-def debug_overrides(*inner: str) -> str:
-    return f'<debug-overrides>{"".join(inner)}</debug-overrides>'
-
-
-def trustkit(enforce: str | None = None) -> str:
-    attribute = f' enforcePinning="{enforce}"' if enforce else ""
-    return f"<trustkit-config{attribute}/>"
 
 
 PINNED_API = domain(API, pin_set(PIN_A, PIN_B))

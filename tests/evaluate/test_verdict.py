@@ -12,12 +12,16 @@ from conftest import (
     AS_OF,
     PIN_A,
     PIN_B,
+    anchors,
+    base,
+    domain,
     evaluate_config,
     info,
     make_cert,
     make_key,
     manifest_facts,
     nsc,
+    pin_set,
 )
 
 from mstg_pinscan.evaluate.catalog import Catalog
@@ -30,28 +34,6 @@ CDN = "cdn.example.com"
 RAW = {"@raw/ca": "res/raw/ca.pem"}
 YESTERDAY = (AS_OF - dt.timedelta(days=1)).isoformat()
 OWN_CA = info(make_cert("Own Root CA", key=make_key("ec"), ca=True)[0], "res/raw/ca.pem")
-
-
-def domain(host: str, *inner: str) -> str:
-    return (f'<domain-config><domain includeSubdomains="true">{host}</domain>'
-            f'{"".join(inner)}</domain-config>')
-
-
-def pin_set(*pins: str, expiration: str | None = None) -> str:
-    attribute = f' expiration="{expiration}"' if expiration else ""
-    return (f"<pin-set{attribute}>"
-            + "".join(f'<pin digest="SHA-256">{pin}</pin>' for pin in pins) + "</pin-set>")
-
-
-def anchors(*sources: str, override: bool = False) -> str:
-    attribute = ' overridePins="true"' if override else ""
-    return ("<trust-anchors>"
-            + "".join(f'<certificates src="{src}"{attribute}/>' for src in sources)
-            + "</trust-anchors>")
-
-
-def base(*inner: str) -> str:
-    return f'<base-config>{"".join(inner)}</base-config>'
 
 
 PINNED_API = domain(API, pin_set(PIN_A, PIN_B))
@@ -96,7 +78,7 @@ CASES = [
     pytest.param(nsc(PINNED_API + domain(CDN, pin_set(PIN_A, PIN_B, expiration=YESTERDAY))),
                  {}, "fail", f"Pin-set expired: Android ignores its pins for {CDN}",
                  id="fail-expired-pins"),
-    pytest.param(nsc(PINNED_API + domain(CDN, anchors("system", override=True),
+    pytest.param(nsc(PINNED_API + domain(CDN, anchors("system", override="true"),
                                          pin_set(PIN_A, PIN_B))),
                  {}, "fail", f"overridePins lets CA-signed certificates bypass the pins for {CDN}",
                  id="fail-override-pins-in-domain-config"),
@@ -122,9 +104,9 @@ def test_verdict(catalog: Catalog, config: str | None, options: dict[str, object
 
 
 def test_override_pins_in_debug_overrides_does_not_fail_a_release(catalog: Catalog) -> None:
-    debug = "<debug-overrides>" + anchors("system", override=True) + "</debug-overrides>"
+    debug = "<debug-overrides>" + anchors("system", override="true") + "</debug-overrides>"
     assert verdict_of(catalog, nsc(PINNED_API + debug)).verdict.status is VerdictStatus.PASS
-    release = nsc(PINNED_API + domain(CDN, anchors("system", override=True),
+    release = nsc(PINNED_API + domain(CDN, anchors("system", override="true"),
                                       pin_set(PIN_A, PIN_B)))
     assert verdict_of(catalog, release).verdict.status is VerdictStatus.FAIL
 
