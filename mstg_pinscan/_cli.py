@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="judge expiry dates as of this day instead of today")
     parser.add_argument("--expiry-warn-days", type=_days, default=30, metavar="N",
                         help="warn when pins expire within N days (default: 30)")
+    parser.add_argument("--first-party", action="append", default=[], metavar="DOMAIN",
+                        help="treat DOMAIN and its subdomains as the app's own; repeatable "
+                        "(the package name and configured hosts count already)")
     parser.add_argument("--rules", type=Path, metavar="DIR",
                         help="use the rule catalog in DIR instead of the built-in one")
     parser.add_argument("--debug", action="store_true",
@@ -90,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
     options = ScanOptions(as_of=args.as_of or date.today(),
-                          expiry_warn_days=args.expiry_warn_days)
+                          expiry_warn_days=args.expiry_warn_days,
+                          first_party=tuple(d.lower().strip(".") for d in args.first_party))
     results, failed = _scan_all(args.files, catalog, options, args.debug)
     if results:
         try:

@@ -13,8 +13,19 @@ apksigner verify.  Output: sample_apps/apks/<name>.apk, one line per APK with
 its sha256.  Nothing is written outside sample_apps/ except a temporary
 directory that is removed afterwards.
 
+Apps with a java/ folder have code: aapt also writes R.java (-J), javac
+compiles java/ + R.java (Java 8 class files) against android.jar (API 23),
+OkHttp 3 and okio, dx turns those classes -- and only those -- into
+classes.dex, and `aapt add` puts it into the APK before the zip rewrite
+(classes.dex is stored DEFLATED). An optional stubs/ folder holds stand-ins
+for libraries that Debian lacks: they are on javac's classpath but are not
+dexed, like OkHttp.
+
 Debian packages: aapt zipalign apksigner android-framework-res (+ a JRE for
-apksigner, e.g. default-jre-headless).
+apksigner, e.g. default-jre-headless). Apps with code also need a JDK (javac),
+libokhttp-java, and dx.jar + android.jar from Debian 11, which
+sample_apps/fetch_toolchain.sh puts into ${PINSCAN_TOOLCHAIN_CACHE:-
+~/.cache/pinscan/toolchain}.
 """
 
 import hashlib
@@ -42,6 +53,15 @@ TOOLS = {
 
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 
+# Toolchain for apps with code (sample_apps/fetch_toolchain.sh fetches dx and android.jar).
+OKHTTP_JARS = (Path("/usr/share/java/okhttp.jar"), Path("/usr/share/java/okio.jar"))
+DX_JAR_REL = Path("usr/lib/android-sdk/build-tools/debian/lib/dx.jar")
+ANDROID_JAR_REL = Path("usr/lib/android-sdk/platforms/android-23/android.jar")
+# Fixed javac flags: Java 8 class files (dx 10 reads no newer), no invokedynamic in the
+# sources, debug info limited to file names and line numbers (no local variable names).
+JAVAC_FLAGS = ["--release", "8", "-g:source,lines", "-encoding", "UTF-8",
+               "-implicit:none", "-nowarn", "-Xlint:none"]
+
 
 def die(msg):
     print(f"build.py: error: {msg}", file=sys.stderr)
@@ -62,6 +82,35 @@ def check_tools():
               "android-framework-res default-jre-headless")
 
 
+def toolchain_cache():
+    default = Path.home() / ".cache" / "pinscan" / "toolchain"
+    return Path(os.environ.get("PINSCAN_TOOLCHAIN_CACHE") or default)
+
+
+def has_code(name):
+    return (APPS / name / "java").is_dir()
+
+
+def check_code_tools():
+    """The extra prerequisites of apps with code; returns (dx.jar, android.jar)."""
+    root = toolchain_cache() / "root"
+    dx_jar, android_jar = root / DX_JAR_REL, root / ANDROID_JAR_REL
+    missing = []
+    for tool, pkg in (("javac", "default-jdk-headless or openjdk-17-jdk-headless"),):
+        if shutil.which(tool) is None:
+            missing.append(f"'{tool}' (Debian package: {pkg})")
+    for jar in OKHTTP_JARS:
+        if not jar.is_file():
+            missing.append(f"{jar} (Debian package: libokhttp-java)")
+    for jar in (dx_jar, android_jar):
+        if not jar.is_file():
+            missing.append(f"{jar} (run: bash sample_apps/fetch_toolchain.sh; it reads "
+                           "PINSCAN_TOOLCHAIN_CACHE like build.py does)")
+    if missing:
+        die("missing prerequisites for the apps with code:\n  " + "\n  ".join(missing))
+    return dx_jar, android_jar
+
+
 def run(cmd, env):
     proc = subprocess.run([str(c) for c in cmd], env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -74,11 +123,16 @@ def must_store(name):
     return name == "resources.arsc" or name.startswith("res/raw/")
 
 
+def must_deflate(name):
+    return name.startswith("classes") and name.endswith(".dex") and "/" not in name
+
+
 def rewrite_zip(src, dst):
     """Copy src to dst with sorted entries and fixed metadata.
 
     Each entry keeps aapt's compression method, except resources.arsc and
-    res/raw/* which are always STORED (uncompressed)."""
+    res/raw/* which are always STORED (uncompressed), and classes*.dex, which
+    is always DEFLATED."""
     with zipfile.ZipFile(src) as zin:
         infos = sorted(zin.infolist(), key=lambda i: i.filename)
         names = [i.filename for i in infos]
@@ -90,6 +144,8 @@ def rewrite_zip(src, dst):
                     continue
                 data = zin.read(info)
                 method = zipfile.ZIP_STORED if must_store(info.filename) else info.compress_type
+                if must_deflate(info.filename):
+                    method = zipfile.ZIP_DEFLATED
                 if method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                     die(f"unexpected compression method {method} for {info.filename}")
                 out = zipfile.ZipInfo(info.filename, date_time=FIXED_DATE)
@@ -105,7 +161,37 @@ def rewrite_zip(src, dst):
                               compresslevel=9 if method == zipfile.ZIP_DEFLATED else None)
 
 
-def build(name, tmp, env, out=OUT):
+def java_sources(folder):
+    """Sorted .java files under folder (sorted by relative path, for a fixed javac order)."""
+    return sorted(folder.rglob("*.java"), key=lambda p: p.relative_to(folder).as_posix())
+
+
+def compile_code(app, work, gen, env, toolchain):
+    """javac java/ (+ the R.java that aapt wrote into gen/) -> dx -> work/classes.dex.
+
+    stubs/ is compiled on its own first; its classes are only on the classpath."""
+    dx_jar, android_jar = toolchain
+    classpath = [android_jar, *OKHTTP_JARS]
+    stubs = app / "stubs"
+    if stubs.is_dir():
+        stub_classes = work / "stub-classes"
+        stub_classes.mkdir()
+        run(["javac", *JAVAC_FLAGS, "-cp", os.pathsep.join(map(str, classpath)),
+             "-d", stub_classes, *java_sources(stubs)], env)
+        classpath.append(stub_classes)
+    sources = java_sources(app / "java") + java_sources(gen)
+    if not sources:
+        die(f"{app / 'java'} has no .java files")
+    classes = work / "classes"
+    classes.mkdir()
+    run(["javac", *JAVAC_FLAGS, "-cp", os.pathsep.join(map(str, classpath)),
+         "-d", classes, *sources], env)
+    dex = work / "classes.dex"
+    run(["java", "-jar", dx_jar, "--dex", "--output=" + str(dex), classes], env)
+    return dex
+
+
+def build(name, tmp, env, out=OUT, toolchain=None):
     app = APPS / name
     manifest = app / "AndroidManifest.xml"
     if not manifest.is_file():
@@ -122,7 +208,20 @@ def build(name, tmp, env, out=OUT):
     if (app / "assets").is_dir():
         cmd += ["-A", app / "assets"]
     cmd += ["-I", FRAMEWORK_RES, "-F", unsigned]
+    code = (app / "java").is_dir()
+    if code:
+        gen = work / "gen"
+        gen.mkdir()
+        cmd += ["-m", "-J", gen]
     run(cmd, env)
+
+    if code:
+        dex = compile_code(app, work, gen, env, toolchain)
+        # aapt add stores the entry under the path as given: run it in work/.
+        proc = subprocess.run(["aapt", "add", unsigned.name, dex.name], cwd=work, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if proc.returncode != 0:
+            die(f"aapt add classes.dex failed for {name}:\n{proc.stdout}")
 
     rewrite_zip(unsigned, normalized)
     run(["zipalign", "-p", "-f", "4", normalized, aligned], env)
@@ -151,10 +250,12 @@ def main(argv):
     if unknown:
         die(f"unknown app(s): {', '.join(unknown)}; known: {', '.join(all_apps)}")
 
+    toolchain = check_code_tools() if any(has_code(n) for n in names) else None
+
     env = dict(os.environ, TZ="UTC", LC_ALL="C", SOURCE_DATE_EPOCH="315532800")
     with tempfile.TemporaryDirectory(prefix="pinscan-sample-build-") as tmp:
         for name in names:
-            apk = build(name, tmp, env, out)
+            apk = build(name, tmp, env, out, toolchain)
             digest = hashlib.sha256(apk.read_bytes()).hexdigest()
             print(f"{digest}  {apk}  ({apk.stat().st_size} bytes)")
     return 0

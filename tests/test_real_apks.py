@@ -45,13 +45,31 @@ def test_yosemite(tmp_path: Path) -> None:
     assert cert["path"] == "assets/neteasewificer.cer"
     assert cert["subject"].startswith("CN=NetEase.Wireless") and cert["is_ca"]
     assert cert["spki_sha256"] == "s90zIbr7M7w5QYHtlhlCXtk9KFSOjfIakpeB11c2YnQ="
-    # Two dex files and no pinning in the configuration: code may pin, so no verdict.
-    assert report["verdict"]["status"] == "inconclusive"
-    assert "classes.dex, classes2.dex" in report["analysis"]["skipped"][0]["item"]
+    # The bundled RabbitMQ client ships two trust-all managers: one that nothing uses, and
+    # one that ConnectionFactory uses, which the app's RabbitmqConsumer creates.
+    rated = {(d["rule_name"], d["location"]["element"].split("(")[0]) for d in report["decisions"]
+             if d["rule_name"] in ("trust-all-manager", "trust-bypass-unused")}
+    assert rated == {
+        ("trust-all-manager",
+         "com.rabbitmq.client.TrustEverythingTrustManager.checkServerTrusted"),
+        ("trust-bypass-unused", "com.rabbitmq.client.NullTrustManager.checkServerTrusted"),
+    }
+    reached = next(d for d in report["decisions"] if d["rule_name"] == "trust-all-manager")
+    assert "RabbitmqConsumer -> com.rabbitmq.client.ConnectionFactory" in reached["evidence"]
+    assert report["verdict"]["status"] == "fail"
+    assert "checkServerTrusted never throws" in report["verdict"]["reason"]
+    # OkHttp's own strings and classes are no pinning; the NetEase hosts are first-party.
+    assert not [d for d in report["decisions"] if d["rule_name"].startswith("okhttp")]
+    rows = {h["host"]: h for h in report["hosts"]}
+    assert rows["airtest.doc.io.netease.com"]["first_party"] is True
+    assert rows["debugx5.qq.com"]["first_party"] is False
 
 
 def test_uiautomator(tmp_path: Path) -> None:
     report = _scan(UIAUTOMATOR, tmp_path)
     assert report["app"]["id"] == "com.github.uiautomator"
-    assert report["verdict"]["status"] == "inconclusive"
-    assert [h["host"] for h in report["hosts"]] == ["*"]
+    # It bundles OkHttp 3.11 but never pins: library presence is not usage.
+    assert report["verdict"]["status"] == "fail"
+    names = {d["rule_name"] for d in report["decisions"]}
+    assert "no-pinning" in names and not any(n.startswith("okhttp") for n in names)
+    assert [h["host"] for h in report["hosts"]] == ["*"]  # only a loopback URL

@@ -41,6 +41,19 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
     "malformed_nsc": ("fail", {"nsc-rejected", "nsc-ignored-markup"}),
     "min_sdk_21": ("warn", {"min-sdk-below-24"}),
     "qualified_nsc": ("fail", {"nsc-user-ca-trusted", "no-pinning"}),
+    # Apps with code (javac + dx against Debian's OkHttp, which they reference, not bundle).
+    "okhttp_varargs": ("warn", {"okhttp-single-pin"}),
+    "okhttp_constants": ("warn", {"okhttp-single-pin"}),
+    "okhttp_lambda": ("fail", {"okhttp-pin-malformed", "okhttp-single-pin", "okhttp-pin-sha1",
+                               "host-not-pinned"}),
+    "trust_all": ("fail", {"trust-all-manager", "accepted-issuers-null",
+                           "allow-all-hostname-verifier", "insecure-socket-factory",
+                           "no-pinning"}),
+    "webview_proceed": ("fail", {"webview-ssl-proceed", "webview-ssl-proceed-conditional",
+                                 "no-pinning"}),
+    "own_truststore": ("inconclusive", set()),
+    "unused_library_trustall": ("pass", {"trust-bypass-unused"}),
+    "trustkit_code": ("warn", {"min-sdk-below-24"}),
 }
 
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 from mstg_pinscan.evaluate.android import pin_set_state
+from mstg_pinscan.evaluate.code import okhttp_pattern_matches
 from mstg_pinscan.evaluate.levels import LevelIndex, strongest
 from mstg_pinscan.evaluate.policy import Policy
 from mstg_pinscan.models import CertificateInfo, HostPin, HostRow, PinLevel
@@ -27,11 +28,29 @@ def is_local(host: str) -> bool:
     return address.is_loopback or address.is_private or address.is_link_local
 
 
+def policy_for(policies: list[Policy], host: str) -> Policy:
+    """The policy Android applies to ``host``: the most specific matching domain-config
+    (an exact domain, or a parent with includeSubdomains), else base-config."""
+    host = host.lower().lstrip("*.")
+    best: tuple[int, int, Policy] | None = None
+    for policy in policies:
+        for domain in policy.domains:
+            exact = domain.name == host
+            if exact or (domain.include_subdomains and host.endswith("." + domain.name)):
+                rank = (len(domain.name), 1 if exact else 0)
+                if best is None or rank > best[:2]:
+                    best = (*rank, policy)
+    if best is not None:
+        return best[2]
+    return next(p for p in policies if p.is_base)
+
+
 def android_host_rows(
-    policies: Iterable[Policy], levels: LevelIndex, as_of: date, warn_days: int,
-    rejected: bool = False,
+    policies: list[Policy], levels: LevelIndex, as_of: date, warn_days: int,
+    rejected: bool = False, extra_hosts: Iterable[str] = (), trustkit_active: bool = True,
 ) -> list[HostRow]:
-    """One row per configured domain, plus ``*`` for what base-config covers.
+    """One row per configured domain, ``*`` for what base-config covers, and one per
+    ``extra_hosts`` (endpoints, OkHttp patterns) under the policy that applies to it.
 
     Rows of a file Android ``rejected`` show no protection: the platform refuses to load it.
     """
@@ -41,17 +60,57 @@ def android_host_rows(
             (d.name, d.include_subdomains) for d in policy.domains
         ]
         for name, include_subdomains in names:
-            row = _row(policy, name, include_subdomains, levels, as_of, warn_days)
-            if rejected:
-                row = replace(row, protection=(),
-                              sources=(*row.sources, "rejected by Android: see nsc-rejected"))
-            rows.append(row)
+            rows.append(_row(policy, name, include_subdomains, levels, as_of, warn_days,
+                             trustkit_active))
+    named = {row.host for row in rows}
+    for host in sorted(set(extra_hosts) - named):
+        policy = policy_for(policies, host)
+        rows.append(_row(policy, host, host.startswith("*"), levels, as_of, warn_days,
+                         trustkit_active))
+    if rejected:
+        rows = [replace(row, protection=(),
+                        sources=(*row.sources, "rejected by Android: see nsc-rejected"))
+                for row in rows]
     return rows
+
+
+def add_code_pins(rows: list[HostRow], patterns: dict[str, list[tuple[HostPin, bool]]],
+                  ) -> list[HostRow]:
+    """Join OkHttp pins into the rows their patterns match.
+
+    ``patterns`` maps a host pattern to its pins, each with whether it can match a key.
+    """
+    joined = []
+    for row in rows:
+        matching = [pattern for pattern in patterns
+                    if row.host == pattern or (row.host != EVERY_OTHER_HOST
+                                               and not row.host.startswith("*")
+                                               and okhttp_pattern_matches(pattern, row.host))]
+        if not matching:
+            joined.append(row)
+            continue
+        pins = [pin for pattern in matching for pin, _ in patterns[pattern]]
+        usable = {pin.value for pattern in matching for pin, ok in patterns[pattern] if ok}
+        protection = list(row.protection)
+        if usable and "okhttp-pins" not in protection:
+            protection.append("okhttp-pins")
+        all_pins = {p.value: p for p in (*row.pins, *pins)}
+        level = strongest([p.level for p in all_pins.values() if p.level is not PinLevel.UNKNOWN]
+                          + ([row.level] if row.level else []))
+        joined.append(replace(
+            row,
+            protection=tuple(protection),
+            pins=tuple(all_pins.values()),
+            backup_pin=row.backup_pin or len(usable) >= 2,
+            level=level or (PinLevel.UNKNOWN if all_pins else None),
+            sources=tuple(dict.fromkeys((*row.sources, *(p.source for p in pins)))),
+        ))
+    return joined
 
 
 def _row(
     policy: Policy, host: str, include_subdomains: bool, levels: LevelIndex, as_of: date,
-    warn_days: int,
+    warn_days: int, trustkit_active: bool = True,
 ) -> HostRow:
     protection = []
     pins: list[HostPin] = []
@@ -70,7 +129,10 @@ def _row(
         backup = len(state.real) >= 2
         if state.enforced and not bypass:
             protection.append("nsc-pin-set")
-            if policy.trustkit and policy.trustkit.enforce_pinning and len(state.distinct) >= 2:
+            trustkit = policy.trustkit
+            if trustkit_active and trustkit and trustkit.enforce_pinning and (
+                len(state.distinct) >= 2
+            ):
                 protection.append("trustkit")
     if policy.own_trust_store and not any(a.kind != "raw" for a in policy.all_anchors):
         protection.append("own-trust-store")

@@ -16,6 +16,7 @@ def decide_verdict(
     *,
     unreadable: str | None = None,
     code_unanalysed: bool = False,
+    unattributed: str | None = None,
 ) -> Verdict:
     """Return the verdict with a one-sentence reason a reviewer can quote.
 
@@ -37,11 +38,17 @@ def decide_verdict(
     base = next((h for h in hosts if h.host == EVERY_OTHER_HOST), None)
     protected = [h for h in first_party if h.protected]
     if not protected and not (base and base.protected):
-        # Only reachable when the no-pinning decision was withheld because code may pin.
+        # Only reachable when the no-pinning decision was withheld: pinning may exist where
+        # static analysis cannot tie it to hosts.
+        if unattributed:
+            return Verdict(VerdictStatus.INCONCLUSIVE,
+                           "No host is pinned by the configuration or by a pinner with known "
+                           f"hosts, but the app has {unattributed}, whose hosts cannot be "
+                           "told statically.")
         return Verdict(
             VerdictStatus.INCONCLUSIVE,
             "No host is pinned by the network security configuration, and pinning in code "
-            "(OkHttp CertificatePinner, custom TrustManagers) is not analysed by this version.",
+            "was not analysed because the DEX files could not be read.",
         )
 
     warning = [d for d in counted if d.status is Status.WARN]

@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass
 
 from mstg_pinscan.errors import FactError, UnpackError
+from mstg_pinscan.facts.blobs import BlobScan, PinString, scan_blob, wants_blob_scan
 from mstg_pinscan.facts.certs import CertificateScan, might_hold_certificates, read_certificate_file
+from mstg_pinscan.facts.code import URL_PATTERN, CodeFacts, analyse_code
 from mstg_pinscan.facts.manifest import MANIFEST, ManifestFacts, parse_manifest
 from mstg_pinscan.facts.nsc import NetworkSecurityConfig, parse_network_security_config
 from mstg_pinscan.facts.resources import ResourceTable
@@ -24,6 +26,7 @@ _NOT_CERTIFICATES = (
     ".otf", ".dex", ".so", ".arsc", ".kotlin_module", ".kotlin_builtins", ".version",
 )
 _MAX_CERT_FILE = 16 * 1024 * 1024
+_MAX_BLOB = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -36,24 +39,97 @@ class AndroidFacts:
     private_keys: tuple[PrivateKeyInfo, ...]
     dex_files: tuple[str, ...]
     skipped: tuple[Skipped, ...]
+    code: CodeFacts | None = None
+    pin_strings: tuple[PinString, ...] = ()
+    resource_urls: tuple[tuple[str, str], ...] = ()
 
 
-def collect_android_facts(bundle: Bundle) -> AndroidFacts:
-    """Read an APK's facts; raises :class:`FactError` only for an unreadable manifest."""
+def collect_android_facts(bundle: Bundle, read_code: bool = True) -> AndroidFacts:
+    """Read an APK's facts; raises :class:`FactError` only for an unreadable manifest.
+
+    ``read_code`` False leaves the DEX files unread (configuration-only scan).
+    """
     skipped: list[Skipped] = []
     resources = _resource_table(bundle, skipped)
     manifest = parse_manifest(_read(bundle, MANIFEST), resources)
     configs = _network_security_configs(bundle, manifest, resources, skipped)
-    scan = _certificates(bundle, skipped)
-    dex_files = tuple(name for name in bundle.names() if _DEX.match(name))
+    scan, read_by_certs = _certificates(bundle, skipped)
+    dex_files = tuple(sorted((n for n in bundle.names() if _DEX.match(n)), key=_dex_order))
+    blobs = _blobs(bundle, read_by_certs, skipped)
+    code = None
+    if read_code and dex_files:
+        code = _code(bundle, dex_files, manifest, resources, skipped)
+    certificates = scan.certificates + blobs.certificates
     return AndroidFacts(
         manifest=manifest,
         configs=configs,
-        certificates=tuple(sorted(scan.certificates, key=lambda c: (c.path, c.sha256))),
+        certificates=tuple(sorted(certificates, key=lambda c: (c.path, c.sha256))),
         private_keys=tuple(sorted(scan.private_keys, key=lambda k: k.path)),
         dex_files=dex_files,
         skipped=tuple(skipped + scan.skipped),
+        code=code,
+        pin_strings=tuple(sorted(set(blobs.pins), key=lambda p: (p.file, p.value))),
+        resource_urls=_resource_urls(bundle),
     )
+
+
+def _dex_order(name: str) -> int:
+    # classes.dex, classes2.dex, classes3.dex ... in the order the class loader reads them.
+    digits = name[len("classes"):-len(".dex")]
+    return int(digits) if digits else 1
+
+
+def _code(
+    bundle: Bundle, dex_files: tuple[str, ...], manifest: ManifestFacts,
+    resources: ResourceTable, skipped: list[Skipped],
+) -> CodeFacts:
+    loaded = []
+    for name in dex_files:
+        try:
+            loaded.append((name, bundle.read(name)))
+        except UnpackError as exc:
+            skipped.append(Skipped(name, exc.message))
+
+    def resolve(resource_id: int) -> tuple[str, ...]:
+        values = resources.resolve(f"@{resource_id & 0xFFFFFFFF:08X}")
+        return tuple(sorted({v.value for v in values if bundle.has(v.value)}))
+
+    return analyse_code(loaded, manifest.package, resolve)
+
+
+def _blobs(bundle: Bundle, read_by_certs: set[str], skipped: list[Skipped]) -> BlobScan:
+    found = BlobScan()
+    for entry in bundle.entries.values():
+        if not wants_blob_scan(entry.name) or entry.size == 0:
+            continue
+        if entry.size > _MAX_BLOB:
+            skipped.append(Skipped(entry.name, "larger than 64 MiB: not searched for pins and "
+                                   "embedded certificates"))
+            continue
+        try:
+            data = bundle.read(entry.name)
+        except UnpackError as exc:
+            skipped.append(Skipped(entry.name, exc.message))
+            continue
+        if data.startswith(b"\x03\x00\x08\x00"):
+            continue  # compiled XML: its strings are resources, searched separately
+        one = scan_blob(data, entry.name, entry.name in read_by_certs)
+        found.pins += one.pins
+        found.certificates += one.certificates
+    return found
+
+
+def _resource_urls(bundle: Bundle) -> tuple[tuple[str, str], ...]:
+    """URLs in resources.arsc (string resources), in UTF-8 or UTF-16 pools."""
+    if not bundle.has("resources.arsc"):
+        return ()
+    try:
+        data = bundle.read("resources.arsc")
+    except UnpackError:
+        return ()
+    texts = [data, data.decode("utf-16-le", errors="ignore").encode("ascii", errors="ignore")]
+    urls = {m.decode("ascii", "replace") for text in texts for m in URL_PATTERN.findall(text)}
+    return tuple(sorted((url, "resources.arsc") for url in urls))
 
 
 def _read(bundle: Bundle, name: str) -> bytes:
@@ -111,8 +187,9 @@ def _network_security_configs(
     return tuple(configs)
 
 
-def _certificates(bundle: Bundle, skipped: list[Skipped]) -> CertificateScan:
+def _certificates(bundle: Bundle, skipped: list[Skipped]) -> tuple[CertificateScan, set[str]]:
     scan = CertificateScan()
+    read: set[str] = set()
     for entry in bundle.entries.values():
         if not _may_be_certificate(entry.name) or entry.size == 0:
             continue
@@ -129,13 +206,13 @@ def _certificates(bundle: Bundle, skipped: list[Skipped]) -> CertificateScan:
         except UnpackError as exc:
             skipped.append(Skipped(entry.name, exc.message))
             continue
+        read.add(entry.name)
         scan.extend(read_certificate_file(data, entry.name))
-    return scan
+    return scan, read
 
 
 def _may_be_certificate(name: str) -> bool:
-    # TODO: native libraries and DEX files can embed certificates and pins too; searching
-    # them is part of the code analysis, so until then such certificates go unreported.
+    # Native libraries and DEX files are searched for embedded certificates by facts.blobs.
     lowered = name.lower()
     if name in (MANIFEST, "resources.arsc") or lowered.endswith(_NOT_CERTIFICATES):
         return False

@@ -92,11 +92,15 @@ def certificate_info(
         hash_algorithm = cert.signature_hash_algorithm
     except UnsupportedAlgorithm:
         hash_algorithm = None
+    with warnings.catch_warnings():
+        # Names that break the X.520 length limits still print; cryptography only warns.
+        warnings.simplefilter("ignore", UserWarning)
+        subject, issuer = cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
     return CertificateInfo(
         path=path,
         container=container,
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
+        subject=subject,
+        issuer=issuer,
         serial=format(cert.serial_number, "x"),
         not_before=cert.not_valid_before_utc.date(),
         not_after=cert.not_valid_after_utc.date(),

@@ -47,6 +47,9 @@ _CHECK_SERVER = "([Ljava/security/cert/X509Certificate;Ljava/lang/String;"
 _HARMLESS_CALLS = ("Landroid/util/Log;", "Ljava/lang/StringBuilder;", "Ljava/io/PrintStream;",
                    "Ljava/lang/Object;", "Ljava/lang/String;", "Ljava/util/Arrays;",
                    "Lkotlin/jvm/internal/Intrinsics;")
+# What hand-written pinning inside checkServerTrusted calls to look at the keys.
+_KEY_INSPECTION = {"Ljava/security/MessageDigest;", "Lokio/ByteString;", "Landroid/util/Base64;"}
+_KEY_METHODS = {"getPublicKey", "getEncoded", "getSubjectX500Principal"}
 _INSECURE_VERIFIER_TYPES = {
     "Lorg/apache/http/conn/ssl/AllowAllHostnameVerifier;": "AllowAllHostnameVerifier",
     "Lorg/apache/http/conn/ssl/NoopHostnameVerifier;": "NoopHostnameVerifier",
@@ -57,7 +60,7 @@ _INSECURE_FIELDS = {
     ("Lorg/apache/http/conn/ssl/NoopHostnameVerifier;", "INSTANCE"):
         "NoopHostnameVerifier.INSTANCE",
 }
-_URL = re.compile(rb"(?:https?|wss?)://[A-Za-z0-9._~%-]+(?::\d{1,5})?(?:[/?#][\x21-\x7e]*)?")
+URL_PATTERN = _URL = re.compile(rb"(?:https?|wss?)://[A-Za-z0-9._~%-]+(?::\d{1,5})?(?:[/?#][\x21-\x7e]*)?")
 _PIN_STRING = re.compile(rb"(?:sha256|sha1)/[A-Za-z0-9+/=_-]{8,64}")
 # A dex string of exactly 44 characters (uleb128 length 0x2c) that is base64 of 32 bytes.
 _BARE_PIN = re.compile(rb"\x2c([A-Za-z0-9+/]{43}=)\x00")
@@ -118,6 +121,7 @@ class CodeFacts:
     bypasses: tuple[TrustBypass, ...] = ()
     trust_stores: tuple[CodeTrustStore, ...] = ()
     trustkit_inits: tuple[CodeLocation, ...] = ()
+    custom_managers: tuple[CodeLocation, ...] = ()
     urls: tuple[tuple[str, str], ...] = ()
     pin_strings: tuple[tuple[str, str], ...] = ()
     okhttp_versions: tuple[str, ...] = ()
@@ -274,8 +278,9 @@ def analyse_code(
             trustkit += _trustkit_inits(code, dex)
         except (DexFormatError, ValueError, IndexError) as exc:
             skipped.append(Skipped(dex.name, f"DEX code cannot be analysed: {exc}"))
+    custom: list[CodeLocation] = []
     try:
-        bypasses += _bypass_classes(code)
+        bypasses += _bypass_classes(code, custom)
     except (DexFormatError, ValueError, IndexError) as exc:
         skipped.append(Skipped("classes*.dex", f"class hierarchy cannot be analysed: {exc}"))
     urls = sorted({(m.decode("ascii", "replace"), d.name) for d in dexes
@@ -290,6 +295,7 @@ def analyse_code(
         bypasses=tuple(sorted(set(bypasses), key=lambda b: (b.kind, str(b.location)))),
         trust_stores=tuple(stores),
         trustkit_inits=tuple(trustkit),
+        custom_managers=tuple(sorted(set(custom), key=str)),
         urls=tuple(urls),
         pin_strings=tuple(sorted(pins)),
         okhttp_versions=tuple(versions),
@@ -386,12 +392,12 @@ def _bypass(
                        code.path_from_app(class_def.descriptor))
 
 
-def _bypass_classes(code: _Code) -> list[TrustBypass]:
+def _bypass_classes(code: _Code, custom: list[CodeLocation]) -> list[TrustBypass]:
     found = []
     for class_def in list(code.classes.values()):
         ancestry = code.ancestry(class_def)
         if ancestry & _TRUST_MANAGER_BASES:
-            found += _trust_manager(code, class_def)
+            found += _trust_manager(code, class_def, custom)
         if ancestry & _VERIFIERS:
             found += _verifier(code, class_def)
         if _WEBVIEW_CLIENT in ancestry:
@@ -404,17 +410,27 @@ def _own_methods(class_def: ClassDef) -> list[tuple[int, int, MethodRef]]:
     return [(index, off, dex.method(index)) for index, off in class_def.methods()]
 
 
-def _trust_manager(code: _Code, class_def: ClassDef) -> list[TrustBypass]:
+def _trust_manager(
+    code: _Code, class_def: ClassDef, custom: list[CodeLocation]
+) -> list[TrustBypass]:
     found = []
     dex = class_def.dex
     for method_index, code_off, ref in _own_methods(class_def):
         if ref.name == "checkServerTrusted" and ref.proto.startswith(_CHECK_SERVER):
             calls_out = track(dex, code_off)
             ops = {i.opcode for i in _instructions(dex, code_off)}
+            # TODO: a manager that calls the default one inside try/catch and swallows the
+            # CertificateException also accepts everything; exception handlers are not read
+            # yet, so that shape is not reported.
             if 0x27 not in ops and all(c.callee.class_name.startswith(_HARMLESS_CALLS)
                                        for c in calls_out):
                 found.append(_bypass(code, "trust-all-manager", dex, method_index, 0, class_def,
                                      "checkServerTrusted never throws"))
+            elif code.is_app_class(class_def.descriptor) and any(
+                c.callee.class_name in _KEY_INSPECTION or c.callee.name in _KEY_METHODS
+                for c in calls_out
+            ):
+                custom.append(_location(dex, method_index, 0))
         elif ref.name == "getAcceptedIssuers" and ref.proto.startswith("()"):
             if _returns_only(dex, code_off, 0, 0x11):
                 found.append(_bypass(code, "accepted-issuers-null", dex, method_index, 0,

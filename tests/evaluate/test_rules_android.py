@@ -138,11 +138,11 @@ POSITIVE = [
           expiration=TOMORROW))), API, "in 1 day(s)", id="expires-tomorrow"),
     # PS1006
     fires("no-pinning", "fail/medium", nsc(base(anchors("system"))), None,
-          "no pin-set is enforced", id="system-anchors-only-no-dex"),
-    fires("no-pinning", "fail/medium", None, None, "no pin-set is enforced",
+          "no host is pinned", id="system-anchors-only-no-dex"),
+    fires("no-pinning", "fail/medium", None, None, "no host is pinned",
           id="no-nsc-no-dex"),
     fires("no-pinning", "fail/medium", nsc(domain(API, anchors("system"))), None,
-          "no pin-set is enforced", id="domain-config-without-pins"),
+          "no host is pinned", id="domain-config-without-pins"),
     # PS1007
     fires("host-not-pinned", "warn/medium", nsc(PINNED_API + domain(CDN, anchors("system"))),
           CDN, f"{CDN} is configured but neither pinned", id="second-host-unpinned"),

@@ -87,7 +87,7 @@ CASES = [
     pytest.param(None, {"dex": True}, "inconclusive", "not analysed",
                  id="inconclusive-no-nsc-but-code-may-pin"),
     pytest.param(nsc(base(anchors("system"))), {}, "fail",
-                 "No pinning and no app-own trust store: no pin-set is enforced",
+                 "No pinning and no app-own trust store: no host is pinned",
                  id="fail-no-pinning-without-dex"),
     pytest.param(None, {}, "fail", "No pinning and no app-own trust store",
                  id="fail-no-nsc-without-dex"),

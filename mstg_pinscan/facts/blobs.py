@@ -1,0 +1,95 @@
+"""Pins and certificates hidden inside other files: native libraries, DEX data, assets.
+
+Pinning in native code, cross-platform engines and scripts never shows in the configuration
+or in Java calls, so every file of the bundle is searched for pin-shaped strings and for
+certificates embedded in it (DER, recognised by the start of an X.509 TBSCertificate, and PEM).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
+
+from mstg_pinscan.facts.certs import certificate_info, read_certificate_file
+from mstg_pinscan.models import CertificateInfo
+
+_logger = logging.getLogger(__name__)
+
+# SEQUENCE (long form) holding SEQUENCE (long form) that starts with [0] { INTEGER 0..2 }:
+# the opening of every X.509 v1-v3 certificate.
+_EMBEDDED_DER = re.compile(rb"\x30\x82(..)\x30\x82..\xa0\x03\x02\x01[\x00-\x02]", re.DOTALL)
+_PREFIXED_PIN = re.compile(rb"(?:sha256|sha1)/[A-Za-z0-9+/]{27,43}=?")
+_BARE_PIN = re.compile(rb"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=_-])")
+_MAX_PER_FILE = 200
+_SKIP_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".ogg", ".mp3", ".mp4", ".ttf",
+                  ".otf", ".arsc")
+
+
+@dataclass(frozen=True)
+class PinString:
+    """A pin-shaped string and the bundle entry it sits in."""
+
+    value: str
+    file: str
+
+
+@dataclass
+class BlobScan:
+    """What the search of every file found."""
+
+    pins: list[PinString] = field(default_factory=list)
+    certificates: list[CertificateInfo] = field(default_factory=list)
+
+
+def wants_blob_scan(name: str) -> bool:
+    """True for entries worth searching (media and the resource table are not)."""
+    lowered = name.lower()
+    if lowered.startswith("meta-inf/") and lowered.endswith((".sf", ".mf", ".rsa", ".dsa", ".ec")):
+        return False  # the APK's signature: digests of its files and the signing certificate
+    return not lowered.endswith(_SKIP_SUFFIXES) and name != "AndroidManifest.xml"
+
+
+def scan_blob(data: bytes, name: str, known_certificates: bool) -> BlobScan:
+    """Search one file; ``known_certificates`` says the certificate reader already read it."""
+    scan = BlobScan()
+    is_dex = name.endswith(".dex")
+    if not is_dex:
+        # DEX strings are read from the string table by the code analysis instead.
+        found = {m.decode() for m in _PREFIXED_PIN.findall(data)}
+        if not _looks_like_text_of_other_kind(name):
+            found |= {m.decode() for m in _BARE_PIN.findall(data)}
+        scan.pins = [PinString(value, name) for value in sorted(found)[:_MAX_PER_FILE]]
+    if known_certificates:
+        return scan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        scan.certificates = _embedded_der(data, name)
+        if b"-----BEGIN" in data and not is_dex:
+            pem = read_certificate_file(data, name)
+            scan.certificates += [c for c in pem.certificates]
+    return scan
+
+
+def _embedded_der(data: bytes, name: str) -> list[CertificateInfo]:
+    found: list[CertificateInfo] = []
+    for match in _EMBEDDED_DER.finditer(data):
+        if len(found) >= _MAX_PER_FILE:
+            break
+        length = int.from_bytes(match.group(1), "big") + 4
+        start = match.start()
+        try:
+            cert = x509.load_der_x509_certificate(data[start:start + length])
+        except ValueError:
+            continue
+        found.append(certificate_info(cert, f"{name}@0x{start:x}", "embedded-der"))
+    return found
+
+
+def _looks_like_text_of_other_kind(name: str) -> bool:
+    # Bare 44-character base64 tokens are everywhere in source maps and lock files.
+    return name.endswith((".map", ".lock"))
