@@ -175,3 +175,15 @@ def test_malformed_apk_one_line_exit_2(tmp_path: Path, entries: dict[str, bytes]
     assert len(lines) == 1 and lines[0].startswith(f"pinscan: error: {apk}:"), done.stderr
     assert reason in lines[0]
     assert not (tmp_path / "reports").exists()
+
+
+def test_first_party_option_claims_a_domain(tmp_path: Path) -> None:
+    out = tmp_path / "r.json"
+    apk = str(sample_apk("own_truststore"))
+    main([*AS_OF, "--format", "json", "-o", str(out), apk])
+    rows = {h["host"]: h for h in json.loads(out.read_text())["hosts"]}
+    assert rows["partner.pinscan-demo.example"]["first_party"] is False
+    main([*AS_OF, "--first-party", "pinscan-demo.example", "--format", "json", "-o", str(out),
+          apk])
+    rows = {h["host"]: h for h in json.loads(out.read_text())["hosts"]}
+    assert rows["partner.pinscan-demo.example"]["first_party"] is True
