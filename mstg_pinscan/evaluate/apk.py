@@ -251,10 +251,11 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: AndroidFacts) -> li
 
 
 def _first_location(row: HostRow) -> str:
+    """Where to point for a host: a URL's file, else code, else the configuration."""
     for source in row.sources:
         if source.startswith("URL in "):
             return source[len("URL in "):]
-    return row.sources[0]
+    return next((s for s in row.sources if s.startswith("classes")), row.sources[0])
 
 
 def _how_known(row: HostRow) -> str:

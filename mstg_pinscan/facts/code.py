@@ -199,16 +199,10 @@ class _Code:
         own = descriptor[:-1]
         found = set()
         for dex in self.dexes:
-            types = dex.type_indices({descriptor})
-            fields = set(dex.fields_of(descriptor))
-            sites = self.methods_referencing(dex, frozenset([0x22, 0x1C]), types)
-            sites.update(self.methods_referencing(dex, frozenset([0x62]), fields))
-            for code_off, (_, user) in sites.items():
-                if user.descriptor == descriptor or user.descriptor.startswith(own + "$"):
-                    continue
-                if any((ins.opcode in (0x22, 0x1C) and ins.index in types)
-                       or (ins.opcode == 0x62 and ins.index in fields)
-                       for ins in _instructions(dex, code_off)):
+            sites = _sites(self, dex, frozenset([0x22, 0x1C]), dex.type_indices({descriptor}))
+            sites += _sites(self, dex, frozenset([0x62]), dex.fields_of(descriptor))
+            for _, user, _ in sites:
+                if user.descriptor != descriptor and not user.descriptor.startswith(own + "$"):
                     found.add(user.descriptor)
         self._users[descriptor] = tuple(sorted(found))
         return self._users[descriptor]
@@ -348,32 +342,34 @@ def _pin_values(value: object) -> tuple[tuple[str | None, ...], bool]:
 def _insecure_references(code: _Code, dex: DexFile) -> list[TrustBypass]:
     found: list[TrustBypass] = []
     insecure = dex.methods_named({"Landroid/net/SSLCertificateSocketFactory;"}, {"getInsecure"})
-    for code_off, (method_index, class_def) in code.methods_referencing(
-        dex, INVOKE | INVOKE_RANGE, insecure
-    ).items():
-        for call in track(dex, code_off):
-            if call.instruction.index in insecure:
-                found.append(_bypass(code, "insecure-socket-factory", dex, method_index,
-                                     call.instruction.offset, class_def,
-                                     "SSLCertificateSocketFactory.getInsecure()"))
+    for method_index, class_def, ins in _sites(code, dex, INVOKE | INVOKE_RANGE, insecure):
+        found.append(_bypass(code, "insecure-socket-factory", dex, method_index, ins.offset,
+                             class_def, "SSLCertificateSocketFactory.getInsecure()"))
     for (owner, name), label in _INSECURE_FIELDS.items():
-        fields = set(dex.fields_named({owner}, {name}))
-        for code_off, (method_index, class_def) in code.methods_referencing(
-            dex, frozenset([0x62]), fields
-        ).items():
-            for ins in _instructions(dex, code_off):
-                if ins.opcode == 0x62 and ins.index in fields:
-                    found.append(_bypass(code, "allow-all-verifier", dex, method_index,
-                                         ins.offset, class_def, label))
+        fields = dex.fields_named({owner}, {name})
+        for method_index, class_def, ins in _sites(code, dex, frozenset([0x62]), fields):
+            found.append(_bypass(code, "allow-all-verifier", dex, method_index, ins.offset,
+                                 class_def, label))
     for descriptor, label in _INSECURE_VERIFIER_TYPES.items():
         types = dex.type_indices({descriptor})
-        for code_off, (method_index, class_def) in code.methods_referencing(
-            dex, frozenset([0x22]), types
-        ).items():
-            for ins in _instructions(dex, code_off):
-                if ins.opcode == 0x22 and ins.index in types:
-                    found.append(_bypass(code, "allow-all-verifier", dex, method_index,
-                                         ins.offset, class_def, f"new {label}()"))
+        for method_index, class_def, ins in _sites(code, dex, frozenset([0x22]), types):
+            found.append(_bypass(code, "allow-all-verifier", dex, method_index, ins.offset,
+                                 class_def, f"new {label}()"))
+    return found
+
+
+def _sites(
+    code: _Code, dex: DexFile, opcodes: frozenset[int], indices: Iterable[int]
+) -> list[tuple[int, ClassDef, Instruction]]:
+    """Every decoded instruction with one of ``opcodes`` that references one of ``indices``."""
+    wanted = set(indices)
+    found = []
+    for code_off, (method_index, class_def) in sorted(
+        code.methods_referencing(dex, opcodes, wanted).items()
+    ):
+        for ins in _instructions(dex, code_off):
+            if ins.opcode in opcodes and ins.index in wanted:
+                found.append((method_index, class_def, ins))
     return found
 
 
@@ -547,16 +543,10 @@ def _trust_stores(code: _Code, dex: DexFile, resolve: ResourceResolver) -> list[
 
 
 def _trustkit_inits(code: _Code, dex: DexFile) -> list[CodeLocation]:
-    inits = set(dex.methods_named({"Lcom/datatheorem/android/trustkit/TrustKit;"},
-                                  {"initializeWithNetworkSecurityConfiguration"}))
-    found = []
-    for code_off, (method_index, _) in code.methods_referencing(
-        dex, INVOKE | INVOKE_RANGE, inits
-    ).items():
-        for call in track(dex, code_off):
-            if call.instruction.index in inits:
-                found.append(_location(dex, method_index, call.instruction.offset))
-    return found
+    inits = dex.methods_named({"Lcom/datatheorem/android/trustkit/TrustKit;"},
+                              {"initializeWithNetworkSecurityConfiguration"})
+    return [_location(dex, method_index, ins.offset)
+            for method_index, _, ins in _sites(code, dex, INVOKE | INVOKE_RANGE, inits)]
 
 
 __all__ = ["Array", "CodeFacts", "NewObject", "PinnerCall", "Static", "TrustBypass",
