@@ -27,6 +27,7 @@ _NOT_CERTIFICATES = (
 )
 _MAX_CERT_FILE = 16 * 1024 * 1024
 _MAX_BLOB = 64 * 1024 * 1024
+_AXML = b"\x03\x00\x08\x00"
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,13 @@ def collect_android_facts(bundle: Bundle, read_code: bool = True) -> AndroidFact
     resources = _resource_table(bundle, skipped)
     manifest = parse_manifest(_read(bundle, MANIFEST), resources)
     configs = _network_security_configs(bundle, manifest, resources, skipped)
-    scan, read_by_certs = _certificates(bundle, skipped)
+    dex_data: dict[str, bytes] = {}
+    scan, blobs = _scan_files(bundle, skipped, dex_data)
     dex_files = tuple(sorted((n for n in bundle.names() if _DEX.match(n)), key=_dex_order))
-    blobs = _blobs(bundle, read_by_certs, skipped)
     code = None
     if read_code and dex_files:
-        code = _code(bundle, dex_files, manifest, resources, skipped)
+        loaded = [(name, dex_data[name]) for name in dex_files if name in dex_data]
+        code = _code(bundle, loaded, manifest, resources)
     certificates = scan.certificates + blobs.certificates
     return AndroidFacts(
         manifest=manifest,
@@ -80,43 +82,14 @@ def _dex_order(name: str) -> int:
 
 
 def _code(
-    bundle: Bundle, dex_files: tuple[str, ...], manifest: ManifestFacts,
-    resources: ResourceTable, skipped: list[Skipped],
+    bundle: Bundle, loaded: list[tuple[str, bytes]], manifest: ManifestFacts,
+    resources: ResourceTable,
 ) -> CodeFacts:
-    loaded = []
-    for name in dex_files:
-        try:
-            loaded.append((name, bundle.read(name)))
-        except UnpackError as exc:
-            skipped.append(Skipped(name, exc.message))
-
     def resolve(resource_id: int) -> tuple[str, ...]:
         values = resources.resolve(f"@{resource_id & 0xFFFFFFFF:08X}")
         return tuple(sorted({v.value for v in values if bundle.has(v.value)}))
 
     return analyse_code(loaded, manifest.package, resolve)
-
-
-def _blobs(bundle: Bundle, read_by_certs: set[str], skipped: list[Skipped]) -> BlobScan:
-    found = BlobScan()
-    for entry in bundle.entries.values():
-        if not wants_blob_scan(entry.name) or entry.size == 0:
-            continue
-        if entry.size > _MAX_BLOB:
-            skipped.append(Skipped(entry.name, "larger than 64 MiB: not searched for pins and "
-                                   "embedded certificates"))
-            continue
-        try:
-            data = bundle.read(entry.name)
-        except UnpackError as exc:
-            skipped.append(Skipped(entry.name, exc.message))
-            continue
-        if data.startswith(b"\x03\x00\x08\x00"):
-            continue  # compiled XML: its strings are resources, searched separately
-        one = scan_blob(data, entry.name, entry.name in read_by_certs)
-        found.pins += one.pins
-        found.certificates += one.certificates
-    return found
 
 
 def _resource_urls(bundle: Bundle) -> tuple[tuple[str, str], ...]:
@@ -187,28 +160,38 @@ def _network_security_configs(
     return tuple(configs)
 
 
-def _certificates(bundle: Bundle, skipped: list[Skipped]) -> tuple[CertificateScan, set[str]]:
-    scan = CertificateScan()
-    read: set[str] = set()
+def _scan_files(
+    bundle: Bundle, skipped: list[Skipped], dex_data: dict[str, bytes]
+) -> tuple[CertificateScan, BlobScan]:
+    """One pass over the bundle, inflating each entry once: certificate and keystore files
+    by content, then every file for pin strings and embedded certificates. The DEX files'
+    bytes are kept in ``dex_data`` for the code analysis."""
+    certificates, blobs = CertificateScan(), BlobScan()
     for entry in bundle.entries.values():
-        if not _may_be_certificate(entry.name) or entry.size == 0:
+        as_certificate = _may_be_certificate(entry.name) and entry.size > 0
+        as_blob = wants_blob_scan(entry.name) and entry.size > 0
+        if as_certificate and not might_hold_certificates(bundle.head(entry.name)):
+            as_certificate = False
+        if not (as_certificate or as_blob):
             continue
-        head = bundle.head(entry.name)
-        if not might_hold_certificates(head):
-            continue
-        if entry.size > _MAX_CERT_FILE:
-            if b"-----BEGIN" in head or not head.isascii():
-                skipped.append(Skipped(entry.name, "larger than 16 MiB: not searched for "
-                                       "certificates"))
+        if entry.size > _MAX_BLOB or (not as_blob and entry.size > _MAX_CERT_FILE):
+            skipped.append(Skipped(entry.name, f"{entry.size // (1024 * 1024)} MiB: too large "
+                                   "to search for pins and certificates"))
             continue
         try:
             data = bundle.read(entry.name)
         except UnpackError as exc:
             skipped.append(Skipped(entry.name, exc.message))
             continue
-        read.add(entry.name)
-        scan.extend(read_certificate_file(data, entry.name))
-    return scan, read
+        if _DEX.match(entry.name):
+            dex_data[entry.name] = data
+        if as_certificate:
+            certificates.extend(read_certificate_file(data, entry.name))
+        if as_blob and not data.startswith(_AXML):  # compiled XML holds resource strings
+            found = scan_blob(data, entry.name, known_certificates=as_certificate)
+            blobs.pins += found.pins
+            blobs.certificates += found.certificates
+    return certificates, blobs
 
 
 def _may_be_certificate(name: str) -> bool:

@@ -24,7 +24,11 @@ _logger = logging.getLogger(__name__)
 # the opening of every X.509 v1-v3 certificate.
 _EMBEDDED_DER = re.compile(rb"\x30\x82(..)\x30\x82..\xa0\x03\x02\x01[\x00-\x02]", re.DOTALL)
 _PREFIXED_PIN = re.compile(rb"(?:sha256|sha1)/[A-Za-z0-9+/]{27,43}=?")
-_BARE_PIN = re.compile(rb"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=_-])")
+# A bare pin is 43 base64 characters and one "=", standing alone. Searching for the "="
+# first and looking back is an order of magnitude faster than a character-class scan.
+_PIN_END = re.compile(rb"=(?=[^A-Za-z0-9+/=_-]|\Z)")
+_PIN_BODY = re.compile(rb"[A-Za-z0-9+/]{43}\Z")
+_TOKEN_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
 _MAX_PER_FILE = 200
 _SKIP_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".ogg", ".mp3", ".mp4", ".ttf",
                   ".otf", ".arsc")
@@ -62,7 +66,7 @@ def scan_blob(data: bytes, name: str, known_certificates: bool) -> BlobScan:
         # DEX strings are read from the string table by the code analysis instead.
         found = {m.decode() for m in _PREFIXED_PIN.findall(data)}
         if not _looks_like_text_of_other_kind(name):
-            found |= {m.decode() for m in _BARE_PIN.findall(data)}
+            found |= set(bare_pins(data))
         scan.pins = [PinString(value, name) for value in sorted(found)[:_MAX_PER_FILE]]
     if known_certificates:
         return scan
@@ -73,6 +77,19 @@ def scan_blob(data: bytes, name: str, known_certificates: bool) -> BlobScan:
             pem = read_certificate_file(data, name)
             scan.certificates += [c for c in pem.certificates]
     return scan
+
+
+def bare_pins(data: bytes) -> list[str]:
+    """Standalone 44-character base64 strings (32 bytes) in ``data``."""
+    found = []
+    for match in _PIN_END.finditer(data):
+        end = match.start()
+        if end < 43 or (end > 43 and data[end - 44] in _TOKEN_CHARS):
+            continue
+        body = data[end - 43:end]
+        if _PIN_BODY.match(body):
+            found.append(body.decode() + "=")
+    return found
 
 
 def _embedded_der(data: bytes, name: str) -> list[CertificateInfo]:

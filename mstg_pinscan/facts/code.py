@@ -200,7 +200,7 @@ class _Code:
         found = set()
         for dex in self.dexes:
             sites = _sites(self, dex, frozenset([0x22, 0x1C]), dex.type_indices({descriptor}))
-            sites += _sites(self, dex, frozenset([0x62]), dex.fields_of(descriptor))
+            sites += _sites(self, dex, frozenset([0x62]), dex.singleton_fields(descriptor))
             for _, user, _ in sites:
                 if user.descriptor != descriptor and not user.descriptor.startswith(own + "$"):
                     found.add(user.descriptor)

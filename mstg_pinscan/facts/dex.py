@@ -213,11 +213,20 @@ class DexFile:
         """Indices of field references to ``names`` on any of ``class_names``."""
         return self._members(self._field_off, self._field_count, class_names, names)
 
-    def fields_of(self, class_name: str) -> list[int]:
-        """Indices of every field reference owned by ``class_name``."""
+    def singleton_fields(self, class_name: str) -> list[int]:
+        """Indices of fields owned by ``class_name`` whose type is ``class_name`` too: the
+        ``INSTANCE`` through which a singleton is used."""
         wanted = self.type_indices({class_name})
-        owners = self._owners(self._field_off, self._field_count)
-        return [i for i, (owner, _) in enumerate(owners) if owner in wanted]
+        if not wanted:
+            return []
+        (type_index,) = wanted
+        found = []
+        for index, (owner, _) in enumerate(self._owners(self._field_off, self._field_count)):
+            if owner == type_index and struct.unpack_from(
+                "<H", self.data, self._field_off + index * 8 + 2
+            )[0] == type_index:
+                found.append(index)
+        return found
 
     def _members(self, table: int, count: int, class_names: set[str], names: set[str]) -> list[int]:
         wanted = self.type_indices(class_names)
@@ -541,10 +550,16 @@ def reference_sites(
     """Byte offsets where an instruction with one of ``opcodes`` may reference ``index``.
 
     A byte search, so it may over-match (the caller decodes to confirm) but never misses:
-    every such instruction has its opcode at an even offset and the 16-bit index after it.
+    every such instruction has its opcode at an even offset and the 16-bit index two bytes
+    after it. The index is searched as a literal, which is far faster than a pattern.
     """
-    lo, hi = index & 0xFF, index >> 8
-    opcode_class = b"[" + b"".join(re.escape(bytes([op])) for op in sorted(opcodes)) + b"]"
-    pattern = re.compile(opcode_class + b"." + re.escape(bytes([lo, hi])), re.DOTALL)
+    needle = bytes([index & 0xFF, (index >> 8) & 0xFF])
     stop = len(data) if end is None else end
-    return [m.start() for m in pattern.finditer(data, start, stop) if m.start() % 2 == 0]
+    found = []
+    position = data.find(needle, start + 2, stop)
+    while position != -1:
+        site = position - 2
+        if not site & 1 and data[site] in opcodes:
+            found.append(site)
+        position = data.find(needle, position + 1, stop)
+    return found
