@@ -105,7 +105,8 @@ def evaluate_android(
     skipped = list(facts.skipped) + list(code.skipped if code else ())
     if facts.dex_files and code is None:
         skipped.append(Skipped(", ".join(facts.dex_files),
-                               "code was not read: trust decisions made in code are not rated"))
+                               "code analysis was not run: trust decisions made in code are "
+                               "not rated"))
     verdict = decide_verdict(
         decisions, hosts, catalog,
         unreadable=_config_unreadable(facts),

@@ -67,8 +67,8 @@ def parse_okhttp_pin(text: str) -> OkHttpPin:
     without complaint and can never match.
     See: https://github.com/square/okhttp/blob/parent-3.14.9/okhttp/src/main/java/okhttp3/CertificatePinner.java
     """
-    algorithm, _, encoded = text.partition("/")
-    if algorithm not in _DIGEST_LENGTHS or not encoded:
+    algorithm, slash, encoded = text.partition("/")
+    if algorithm not in _DIGEST_LENGTHS or not slash:
         return OkHttpPin(text, None, None, "does not start with sha256/ or sha1/", True)
     if not _OKIO_BASE64.match(encoded):
         return OkHttpPin(text, algorithm, None, "is not base64", True)

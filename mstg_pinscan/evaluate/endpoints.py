@@ -33,7 +33,7 @@ _NOISE_HOSTS = {
 }
 _NOISE_SUFFIXES = (".w3.org", ".apache.org", ".android.com", ".example.com", ".example.org",
                    ".example.net")
-_DOC_PATHS = ("/licenses/", "/license", "/docs/", "/wiki/", "/documentation/", ".dtd", ".xsd")
+_DOC_PATHS = ("/licenses/", "/licences/", "/docs/", "/wiki/", "/documentation/", ".dtd", ".xsd")
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,10 @@ def _host(url: str) -> str | None:
 def _is_noise(host: str, url: str) -> bool:
     if host in _NOISE_HOSTS or host.endswith(_NOISE_SUFFIXES):
         return True
-    lowered = url.lower()
-    if any(marker in lowered for marker in _DOC_PATHS):
+    path = urlsplit(url).path.lower()
+    if any(marker in path for marker in _DOC_PATHS) or path.rstrip("/").endswith(
+        ("/license", "/licence", "/license.txt", "/licence.txt")
+    ):
         return True
     if host == "localhost" or host.endswith(".localhost"):
         return True

@@ -62,6 +62,9 @@ def collect_android_facts(bundle: Bundle, read_code: bool = True) -> AndroidFact
         loaded = [(name, dex_data[name]) for name in dex_files if name in dex_data]
         code = _code(bundle, loaded, manifest, resources)
     certificates = scan.certificates + blobs.certificates
+    if resources.error:
+        skipped.append(Skipped("resources.arsc", f"{resources.error}: resource references "
+                               "cannot be resolved"))
     return AndroidFacts(
         manifest=manifest,
         configs=configs,
@@ -118,11 +121,10 @@ def _resource_table(bundle: Bundle, skipped: list[Skipped]) -> ResourceTable:
                                "resolved"))
         return ResourceTable(None)
     try:
-        return ResourceTable.from_bytes(bundle.read("resources.arsc"))
-    except (ValueError, UnpackError) as exc:
-        reason = exc.message if isinstance(exc, UnpackError) else str(exc)
-        skipped.append(Skipped("resources.arsc", f"{reason}: resource references cannot be "
-                               "resolved"))
+        return ResourceTable.lazy(bundle.read("resources.arsc"))
+    except UnpackError as exc:
+        skipped.append(Skipped("resources.arsc", f"{exc.message}: resource references cannot "
+                               "be resolved"))
         return ResourceTable(None)
 
 

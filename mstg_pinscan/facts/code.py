@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -61,7 +62,10 @@ _INSECURE_FIELDS = {
         "NoopHostnameVerifier.INSTANCE",
 }
 URL_PATTERN = _URL = re.compile(rb"(?:https?|wss?)://[A-Za-z0-9._~%-]+(?::\d{1,5})?(?:[/?#][\x21-\x7e]*)?")
-_PIN_STRING = re.compile(rb"(?:sha256|sha1)/[A-Za-z0-9+/=_-]{8,64}")
+# The whole token after the prefix, so a malformed pin is reported as written.
+_PIN_STRING = re.compile(rb"(?:sha256|sha1)/[^\x00-\x20\"'<>\\]{8,80}")
+# What a malformed DEX file raises from the readers: all mean "cannot be read".
+_BROKEN = (DexFormatError, ValueError, IndexError, struct.error)
 # A dex string of exactly 44 characters (uleb128 length 0x2c) that is base64 of 32 bytes.
 _BARE_PIN = re.compile(rb"\x2c([A-Za-z0-9+/]{43}=)\x00")
 _OKHTTP_VERSION = re.compile(rb"okhttp/(\d+)\.(\d+)\.(\d+)")
@@ -260,9 +264,13 @@ def analyse_code(
     for name, data in dex_files:
         try:
             dexes.append(DexFile(data, name))
-        except (DexFormatError, ValueError, IndexError) as exc:
+        except _BROKEN as exc:
             skipped.append(Skipped(name, f"DEX file cannot be read: {exc}"))
-    code = _Code(dexes, package)
+    try:
+        code = _Code(dexes, package)
+    except _BROKEN as exc:
+        names = ", ".join(d.name for d in dexes)
+        return CodeFacts(skipped=(*skipped, Skipped(names, f"class index cannot be read: {exc}")))
     calls, bypasses, stores, trustkit = [], [], [], []
     for dex in dexes:
         try:
@@ -270,29 +278,34 @@ def analyse_code(
             bypasses += _insecure_references(code, dex)
             stores += _trust_stores(code, dex, resolve_resource)
             trustkit += _trustkit_inits(code, dex)
-        except (DexFormatError, ValueError, IndexError) as exc:
+        except _BROKEN as exc:
             skipped.append(Skipped(dex.name, f"DEX code cannot be analysed: {exc}"))
     custom: list[CodeLocation] = []
     try:
         bypasses += _bypass_classes(code, custom)
-    except (DexFormatError, ValueError, IndexError) as exc:
-        skipped.append(Skipped("classes*.dex", f"class hierarchy cannot be analysed: {exc}"))
-    urls = sorted({(m.decode("ascii", "replace"), d.name) for d in dexes
-                   for m in _URL.findall(d.data)})
-    pins = {(m.decode("ascii", "replace"), d.name) for d in dexes
-            for m in _PIN_STRING.findall(d.data)}
-    pins |= {(m.decode("ascii"), d.name) for d in dexes for m in _BARE_PIN.findall(d.data)}
-    versions = sorted({".".join(g.decode() for g in m) for d in dexes
-                       for m in _OKHTTP_VERSION.findall(d.data)})
+    except _BROKEN as exc:
+        if not skipped:  # a file already reported broken is the cause; say it once
+            skipped.append(Skipped("classes*.dex", f"class hierarchy cannot be analysed: {exc}"))
+    urls, pins, versions = set(), set(), set()
+    for dex in dexes:
+        # Strings live in one region; searching only it skips the code and the tables.
+        start, end = dex.string_data_region()
+        urls |= {(m.decode("ascii", "replace"), dex.name)
+                 for m in _URL.findall(dex.data, start, end)}
+        pins |= {(m.decode("ascii", "replace"), dex.name)
+                 for m in _PIN_STRING.findall(dex.data, start, end)}
+        pins |= {(m.decode("ascii"), dex.name) for m in _BARE_PIN.findall(dex.data, start, end)}
+        versions |= {".".join(g.decode() for g in m)
+                     for m in _OKHTTP_VERSION.findall(dex.data, start, end)}
     return CodeFacts(
         pinner_calls=tuple(sorted(calls, key=lambda c: (c.location.dex, str(c.location)))),
         bypasses=tuple(sorted(set(bypasses), key=lambda b: (b.kind, str(b.location)))),
         trust_stores=tuple(stores),
         trustkit_inits=tuple(trustkit),
         custom_managers=tuple(sorted(set(custom), key=str)),
-        urls=tuple(urls),
+        urls=tuple(sorted(urls)),
         pin_strings=tuple(sorted(pins)),
-        okhttp_versions=tuple(versions),
+        okhttp_versions=tuple(sorted(versions)),
         skipped=tuple(skipped),
     )
 

@@ -103,7 +103,7 @@ class DexFile:
             raise DexFormatError("not a DEX file")
         self.data = data
         self.name = name
-        header = struct.unpack_from("<20I", data, 0x38)
+        header = struct.unpack_from("<12I", data, 0x38)
         (self._string_count, self._string_off, self._type_count, self._type_off,
          self._proto_count, self._proto_off, self._field_count, self._field_off,
          self._method_count, self._method_off, self._class_count, self._class_off) = header[:12]
@@ -120,8 +120,15 @@ class DexFile:
         self._types = struct.unpack_from(f"<{self._type_count}I", data, self._type_off)
         self._method_cache: dict[int, MethodRef] = {}
         self._type_by_name: dict[str, int] | None = None
-        self._owner_tables: dict[int, list[tuple[int, int]]] = {}
         self._protos: dict[int, str] = {}
+
+    def string_data_region(self) -> tuple[int, int]:
+        """Start and end of the bytes that hold the string data, for text searches."""
+        if not self._string_count:
+            return 0, 0
+        first, last = min(self._string_offsets), max(self._string_offsets)
+        end = self.data.find(b"\x00", last)
+        return first, len(self.data) if end < 0 else end + 1
 
     # --- tables ------------------------------------------------------------------------
 
@@ -220,29 +227,25 @@ class DexFile:
         if not wanted:
             return []
         (type_index,) = wanted
-        found = []
-        for index, (owner, _) in enumerate(self._owners(self._field_off, self._field_count)):
-            if owner == type_index and struct.unpack_from(
-                "<H", self.data, self._field_off + index * 8 + 2
-            )[0] == type_index:
-                found.append(index)
-        return found
+        units = self._id_units(self._field_off, self._field_count)
+        return [i for i in self._owned_by(self._field_off, self._field_count, wanted)
+                if units[i * 4 + 1] == type_index]
 
     def _members(self, table: int, count: int, class_names: set[str], names: set[str]) -> list[int]:
         wanted = self.type_indices(class_names)
         if not wanted:
             return []
-        return [i for i, (owner, name) in enumerate(self._owners(table, count))
-                if owner in wanted and self.string(name) in names]
+        units = self._id_units(table, count)
+        return [i for i in self._owned_by(table, count, wanted)
+                if self.string(units[i * 4 + 2] | (units[i * 4 + 3] << 16)) in names]
 
-    def _owners(self, table: int, count: int) -> list[tuple[int, int]]:
-        # Method and field id items share a layout: class index first, name index last.
-        cached = self._owner_tables.get(table)
-        if cached is None:
-            view = self.data[table:table + count * 8]
-            cached = [(owner, name) for owner, _, name in struct.iter_unpack("<HHI", view)]
-            self._owner_tables[table] = cached
-        return cached
+    def _owned_by(self, table: int, count: int, wanted: set[int]) -> list[int]:
+        # Method and field id items share a layout: a u16 class index first, 8 bytes each.
+        owners = self._id_units(table, count)[0::4]
+        return [i for i, owner in enumerate(owners) if owner in wanted]
+
+    def _id_units(self, table: int, count: int) -> memoryview:
+        return memoryview(self.data)[table:table + count * 8].cast("H")
 
     # --- classes and code --------------------------------------------------------------
 
@@ -500,10 +503,11 @@ def _walk_code_items(data: bytes) -> tuple[list[int], list[int]]:
     if not map_off or map_off + 4 > len(data):
         raise DexFormatError("no map list")
     (count,) = struct.unpack_from("<I", data, map_off)
+    entries = data[map_off + 4:map_off + 4 + min(count, 64) * 12]
+    if len(entries) % 12:
+        raise DexFormatError("map list runs past the end of the file")
     first = size = 0
-    for item_type, _, item_size, item_off in struct.iter_unpack(
-        "<HHII", data[map_off + 4:map_off + 4 + min(count, 64) * 12]
-    ):
+    for item_type, _, item_size, item_off in struct.iter_unpack("<HHII", entries):
         if item_type == 0x2001:
             first, size = item_off, item_size
     starts, ends = [], []

@@ -32,21 +32,38 @@ class ResolvedValue:
 class ResourceTable:
     """Lookups in an app's resources.arsc; an app without one resolves nothing."""
 
-    def __init__(self, parser: ARSCParser | None) -> None:
-        self._parser = parser
+    def __init__(self, parser: ARSCParser | None, data: bytes | None = None) -> None:
+        self._parsed = parser
+        self._data = data
+        self.error: str | None = None
 
     @classmethod
     def from_bytes(cls, data: bytes | None) -> ResourceTable:
-        """Parse resources.arsc; raises ``ValueError`` when it is malformed."""
-        if data is None:
-            return cls(None)
-        try:
-            parser = ARSCParser(data)
-            parser.get_packages_names()
-        except Exception as exc:
-            # androguard raises many exception types on a malformed table.
-            raise ValueError(f"malformed resources.arsc ({type(exc).__name__})") from exc
-        return cls(parser)
+        """Parse resources.arsc now; raises ``ValueError`` when it is malformed."""
+        table = cls.lazy(data)
+        if data is not None and table._parser is None:
+            raise ValueError(table.error)
+        return table
+
+    @classmethod
+    def lazy(cls, data: bytes | None) -> ResourceTable:
+        """A table parsed on first lookup: most scans never need it, and a large table
+        costs a tenth of a second and a dozen megabytes. A malformed one sets ``error``."""
+        return cls(None, data)
+
+    @property
+    def _parser(self) -> ARSCParser | None:
+        if self._parsed is None and self._data is not None:
+            data, self._data = self._data, None
+            try:
+                parser = ARSCParser(data)
+                parser.get_packages_names()
+            except Exception as exc:
+                # androguard raises many exception types on a malformed table.
+                self.error = f"malformed resources.arsc ({type(exc).__name__})"
+            else:
+                self._parsed = parser
+        return self._parsed
 
     @property
     def available(self) -> bool:

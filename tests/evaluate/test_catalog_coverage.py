@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import test_rules_android
 import test_rules_certificates
+import test_rules_code
 from conftest import ROOT
 
 from mstg_pinscan.evaluate.catalog import load_catalog
 
-TESTED = set(test_rules_android.POSITIVE_RULES) | set(test_rules_certificates.POSITIVE_RULES)
+TESTED = (set(test_rules_android.POSITIVE_RULES) | set(test_rules_certificates.POSITIVE_RULES)
+          | set(test_rules_code.POSITIVE_RULES))
 
 
 def test_every_catalog_rule_has_a_positive_test() -> None:
@@ -32,3 +34,5 @@ def test_android_and_certificate_rules_are_tested_in_their_own_file() -> None:
         assert catalog.rule(name).id.startswith("PS1"), name
     for name in test_rules_certificates.POSITIVE_RULES:
         assert catalog.rule(name).id.startswith(("PS2", "PS3")), name
+    for name in test_rules_code.POSITIVE_RULES:
+        assert catalog.rule(name).id.startswith("PS4"), name
