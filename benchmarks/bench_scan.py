@@ -7,7 +7,9 @@ For each APK (the cache of fetch_apks.py, or the paths given), each measurement 
 fresh interpreter so that one's imports and caches do not help another:
 
 * pinscan: import time of ``mstg_pinscan.scan`` and the catalog loader; then
-  ``scan_file(path, load_catalog(), ScanOptions(as_of=date.today()))``, one warm-up and
+  ``scan_file(path, load_catalog(), ScanOptions(as_of=date.today(), read_code=False))``
+  (the configuration-only scan: manifest, resources, network security configuration and
+  certificate files; bench_dex.py measures the full scan with the code), one warm-up and
   N timed runs (median reported); peak RSS of the process (``ru_maxrss``).
 * androguard: ``androguard.core.apk.APK(path)`` the same way (logging silenced), and in a
   separate process ``APK(path).get_android_resources()``, which also parses resources.arsc
@@ -60,7 +62,7 @@ def child(kind: str, path: Path, runs: int) -> dict[str, Any]:
         import_s = time.perf_counter() - started
         loaded = time.perf_counter()
         catalog = load_catalog()
-        options = ScanOptions(as_of=date.today())
+        options = ScanOptions(as_of=date.today(), read_code=False)
         setup["catalog_s"] = time.perf_counter() - loaded
 
         def work() -> object:

@@ -48,14 +48,15 @@ class AndroidFacts:
 def collect_android_facts(bundle: Bundle, read_code: bool = True) -> AndroidFacts:
     """Read an APK's facts; raises :class:`FactError` only for an unreadable manifest.
 
-    ``read_code`` False leaves the DEX files unread (configuration-only scan).
+    ``read_code`` False makes a configuration-only scan: the DEX files are not read, and
+    only certificate files (not every file) are searched.
     """
     skipped: list[Skipped] = []
     resources = _resource_table(bundle, skipped)
     manifest = parse_manifest(_read(bundle, MANIFEST), resources)
     configs = _network_security_configs(bundle, manifest, resources, skipped)
     dex_data: dict[str, bytes] = {}
-    scan, blobs = _scan_files(bundle, skipped, dex_data)
+    scan, blobs = _scan_files(bundle, skipped, dex_data, search_all=read_code)
     dex_files = tuple(sorted((n for n in bundle.names() if _DEX.match(n)), key=_dex_order))
     code = None
     if read_code and dex_files:
@@ -163,17 +164,18 @@ def _network_security_configs(
 
 
 def _scan_files(
-    bundle: Bundle, skipped: list[Skipped], dex_data: dict[str, bytes]
+    bundle: Bundle, skipped: list[Skipped], dex_data: dict[str, bytes], search_all: bool
 ) -> tuple[CertificateScan, BlobScan]:
     """One pass over the bundle, inflating each entry once: certificate and keystore files
-    by content, then every file for pin strings and embedded certificates. The DEX files'
-    bytes are kept in ``dex_data`` for the code analysis."""
+    by content, then (with ``search_all``) every file for pin strings and embedded
+    certificates. The DEX files' bytes are kept in ``dex_data`` for the code analysis."""
     certificates, blobs = CertificateScan(), BlobScan()
     for entry in bundle.entries.values():
         as_certificate = _may_be_certificate(entry.name) and entry.size > 0
-        as_blob = wants_blob_scan(entry.name) and entry.size > 0
-        if as_certificate and not might_hold_certificates(bundle.head(entry.name)):
-            as_certificate = False
+        as_blob = search_all and wants_blob_scan(entry.name) and entry.size > 0
+        if as_certificate and not as_blob:
+            # Peek before inflating a file only the certificate reader wants.
+            as_certificate = might_hold_certificates(bundle.head(entry.name))
         if not (as_certificate or as_blob):
             continue
         if entry.size > _MAX_BLOB or (not as_blob and entry.size > _MAX_CERT_FILE):
@@ -187,6 +189,7 @@ def _scan_files(
             continue
         if _DEX.match(entry.name):
             dex_data[entry.name] = data
+        as_certificate = as_certificate and might_hold_certificates(data[:64])
         if as_certificate:
             certificates.extend(read_certificate_file(data, entry.name))
         if as_blob and not data.startswith(_AXML):  # compiled XML holds resource strings
