@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -11,12 +12,15 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLE_APKS
 
-TOOLS = ("aapt", "zipalign", "apksigner", "java")
+TOOLS = ("aapt", "zipalign", "apksigner", "java", "javac")
 FRAMEWORK = Path("/usr/share/android-framework-res/framework-res.apk")
+TOOLCHAIN = Path(os.environ.get("PINSCAN_TOOLCHAIN_CACHE",
+                                Path.home() / ".cache" / "pinscan" / "toolchain"))
+DX = TOOLCHAIN / "root/usr/lib/android-sdk/build-tools/debian/lib/dx.jar"
 needs_tools = pytest.mark.skipif(
-    any(shutil.which(t) is None for t in TOOLS) or not FRAMEWORK.exists(),
-    reason="Debian's aapt, zipalign, apksigner and android-framework-res are not installed "
-    "(scripts/test.sh installs them)",
+    any(shutil.which(t) is None for t in TOOLS) or not FRAMEWORK.exists() or not DX.exists(),
+    reason="Debian's aapt, zipalign, apksigner, a JDK and android-framework-res, or dx from "
+    "sample_apps/fetch_toolchain.sh, are missing (scripts/test.sh installs them)",
 )
 
 
