@@ -125,10 +125,15 @@ class CodeChecks:
             self._bypass(bypass)
         for store in self.code.trust_stores:
             files = ", ".join(store.files) or "unresolved"
+            subjects = sorted({cert.subject for certs in self.levels.by_pin.values()
+                               for cert in certs if cert.path.split("#")[0] in store.files})
+            holding = f"; it holds {'; '.join(subjects)}" if subjects else (
+                "; no readable certificate in it")
             self._add("code-own-trust-store", code_location(store.location),
                       f"KeyStore{f' ({store.store_type})' if store.store_type else ''} filled "
                       f"from {', '.join(store.sources)} ({files}) and given to a "
-                      f"TrustManagerFactory{' and an SSLContext' if store.ssl_context else ''}")
+                      f"TrustManagerFactory{' and an SSLContext' if store.ssl_context else ''}"
+                      f"{holding}")
         for init in self.code.trustkit_inits:
             self._add("trustkit-initialised", code_location(init),
                       f"TrustKit initialised in {init}")
