@@ -8,9 +8,9 @@ import re
 from dataclasses import dataclass
 
 from mstg_pinscan.errors import FactError, UnpackError
-from mstg_pinscan.facts.blobs import BlobScan, PinString, scan_blob, wants_blob_scan
-from mstg_pinscan.facts.certs import CertificateScan, might_hold_certificates, read_certificate_file
+from mstg_pinscan.facts.blobs import PinString, wants_blob_scan
 from mstg_pinscan.facts.code import URL_PATTERN, CodeFacts, analyse_code
+from mstg_pinscan.facts.files import scan_files
 from mstg_pinscan.facts.manifest import MANIFEST, ManifestFacts, parse_manifest
 from mstg_pinscan.facts.nsc import NetworkSecurityConfig, parse_network_security_config
 from mstg_pinscan.facts.resources import ResourceTable
@@ -25,9 +25,6 @@ _NOT_CERTIFICATES = (
     ".png", ".jpg", ".jpeg", ".webp", ".gif", ".9.png", ".ogg", ".mp3", ".mp4", ".ttf",
     ".otf", ".dex", ".so", ".arsc", ".kotlin_module", ".kotlin_builtins", ".version",
 )
-_MAX_CERT_FILE = 16 * 1024 * 1024
-_MAX_BLOB = 64 * 1024 * 1024
-_AXML = b"\x03\x00\x08\x00"
 
 
 @dataclass(frozen=True)
@@ -55,8 +52,10 @@ def collect_android_facts(bundle: Bundle, read_code: bool = True) -> AndroidFact
     resources = _resource_table(bundle, skipped)
     manifest = parse_manifest(_read(bundle, MANIFEST), resources)
     configs = _network_security_configs(bundle, manifest, resources, skipped)
-    dex_data: dict[str, bytes] = {}
-    scan, blobs = _scan_files(bundle, skipped, dex_data, search_all=read_code)
+    files = scan_files(bundle, skipped, may_be_certificate=_may_be_certificate,
+                       wants_search=wants_blob_scan if read_code else None,
+                       keep=lambda name: read_code and bool(_DEX.match(name)))
+    scan, blobs, dex_data = files.certificates, files.blobs, files.kept
     dex_files = tuple(sorted((n for n in bundle.names() if _DEX.match(n)), key=_dex_order))
     code = None
     if read_code and dex_files:
@@ -161,42 +160,6 @@ def _network_security_configs(
             lambda ref: resources.name(ref) or ref,
         ))
     return tuple(configs)
-
-
-def _scan_files(
-    bundle: Bundle, skipped: list[Skipped], dex_data: dict[str, bytes], search_all: bool
-) -> tuple[CertificateScan, BlobScan]:
-    """One pass over the bundle, inflating each entry once: certificate and keystore files
-    by content, then (with ``search_all``) every file for pin strings and embedded
-    certificates. The DEX files' bytes are kept in ``dex_data`` for the code analysis."""
-    certificates, blobs = CertificateScan(), BlobScan()
-    for entry in bundle.entries.values():
-        as_certificate = _may_be_certificate(entry.name) and entry.size > 0
-        as_blob = search_all and wants_blob_scan(entry.name) and entry.size > 0
-        if as_certificate and not as_blob:
-            # Peek before inflating a file only the certificate reader wants.
-            as_certificate = might_hold_certificates(bundle.head(entry.name))
-        if not (as_certificate or as_blob):
-            continue
-        if entry.size > _MAX_BLOB or (not as_blob and entry.size > _MAX_CERT_FILE):
-            skipped.append(Skipped(entry.name, f"{entry.size // (1024 * 1024)} MiB: too large "
-                                   "to search for pins and certificates"))
-            continue
-        try:
-            data = bundle.read(entry.name)
-        except UnpackError as exc:
-            skipped.append(Skipped(entry.name, exc.message))
-            continue
-        if _DEX.match(entry.name):
-            dex_data[entry.name] = data
-        as_certificate = as_certificate and might_hold_certificates(data[:64])
-        if as_certificate:
-            certificates.extend(read_certificate_file(data, entry.name))
-        if as_blob and not data.startswith(_AXML):  # compiled XML holds resource strings
-            found = scan_blob(data, entry.name, known_certificates=as_certificate)
-            blobs.pins += found.pins
-            blobs.certificates += found.certificates
-    return certificates, blobs
 
 
 def _may_be_certificate(name: str) -> bool:
