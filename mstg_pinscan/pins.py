@@ -73,3 +73,16 @@ def looks_like_placeholder(digest: bytes) -> bool:
         if all(digest[i] == digest[i % period] for i in range(len(digest))):
             return True
     return False
+
+
+def decode_strict_pin(text: str) -> DecodedPin:
+    """Decode a pin as iOS (NSData's base64 initialiser) and TrustKit do: strict base64."""
+    stripped = text.strip()
+    try:
+        digest = base64.b64decode(stripped, validate=True)
+    except (binascii.Error, ValueError):
+        return DecodedPin(stripped, None, False, "is not valid base64")
+    problem = None
+    if len(digest) != SHA256_LEN:
+        problem = f"decodes to {len(digest)} bytes, not the {SHA256_LEN} of a SHA-256 digest"
+    return DecodedPin(stripped, digest, True, problem)

@@ -157,7 +157,7 @@ def _apk(tmp_path: Path, entries: dict[str, bytes]) -> Path:
 @pytest.mark.parametrize(
     ("entries", "reason"),
     [
-        ({"classes.dex": b"dex\n035"}, "without AndroidManifest.xml"),
+        ({"classes.dex": b"dex\n035"}, "neither AndroidManifest.xml nor"),
         ({"AndroidManifest.xml": b"\x03\x00\x08\x00" + b"\xee" * 200}, "AndroidManifest.xml:"),
         ({"AndroidManifest.xml": b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "b">]>'
                                  b"<manifest>&a;"}, "AndroidManifest.xml: not well-formed"),

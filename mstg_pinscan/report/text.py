@@ -11,9 +11,10 @@ _MAX_ACTIONS = 12
 def summarise(result: ScanResult) -> str:
     """Return a short, plain-text summary of one scan."""
     app = result.app
+    levels = (f"minSdk {app.min_os}, targetSdk {app.target_sdk}" if app.platform.value ==
+              "android" else f"iOS {app.min_os or '?'} and later")
     lines = [
-        f"{app.file}  {app.id or '?'} {app.version or ''}  "
-        f"(minSdk {app.min_os}, targetSdk {app.target_sdk})".rstrip(),
+        f"{app.file}  {app.id or '?'} {app.version or ''}  ({levels})",
         f"  MSTG-NETWORK-4: {result.verdict.status.value.upper()}  {result.verdict.reason}",
     ]
     if result.hosts:

@@ -21,17 +21,16 @@ def detect_platform(bundle: Bundle) -> Platform:
     if bundle.has("AndroidManifest.xml"):
         return Platform.ANDROID
     if any(_is_app_plist(name) for name in bundle.names()):
-        raise UnpackError(
-            "an iOS bundle; this version of pinscan analyses Android APKs only",
-            path=str(bundle.path),
-        )
+        return Platform.IOS
     raise UnpackError(
-        "zip archive without AndroidManifest.xml: not an APK", path=str(bundle.path)
+        "zip archive with neither AndroidManifest.xml nor Payload/NAME.app/Info.plist: not an "
+        "APK or IPA", path=str(bundle.path)
     )
 
 
 def _is_app_plist(name: str) -> bool:
+    """``Payload/NAME.app/Info.plist`` (an IPA) or ``NAME.app/Info.plist`` (a zipped .app)."""
     parts = name.split("/")
-    return len(parts) == 3 and parts[0] == "Payload" and parts[1].endswith(".app") and (
-        parts[2] == "Info.plist"
-    )
+    if len(parts) == 3 and parts[0] == "Payload":
+        parts = parts[1:]
+    return len(parts) == 2 and parts[0].endswith(".app") and parts[1] == "Info.plist"

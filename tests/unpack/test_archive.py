@@ -56,15 +56,23 @@ def test_refuses_truncated_zip(tmp_path: Path) -> None:
         open_bundle(cut)
 
 
-def test_refuses_zip_without_manifest(tmp_path: Path) -> None:
-    path = _zip(tmp_path / "lib.zip", {"classes.txt": b"x"})
-    with open_bundle(path) as bundle, pytest.raises(UnpackError, match="not an APK"):
+def test_refuses_zip_without_manifest_or_app(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "lib.zip", {"classes.txt": b"x", "Payload/notes.txt": b"x"})
+    with open_bundle(path) as bundle, pytest.raises(UnpackError, match="not an APK or IPA"):
         detect_platform(bundle)
 
 
-def test_recognises_but_refuses_an_ipa(tmp_path: Path) -> None:
-    path = _zip(tmp_path / "a.ipa", {"Payload/A.app/Info.plist": b"<plist/>"})
-    with open_bundle(path) as bundle, pytest.raises(UnpackError, match="iOS"):
+@pytest.mark.parametrize("name", ["Payload/A.app/Info.plist", "A.app/Info.plist"],
+                         ids=["ipa", "zipped-app"])
+def test_recognises_an_ipa_and_a_zipped_app(tmp_path: Path, name: str) -> None:
+    path = _zip(tmp_path / "a.ipa", {name: b"<plist/>"})
+    with open_bundle(path) as bundle:
+        assert detect_platform(bundle) is Platform.IOS
+
+
+def test_a_plist_deeper_down_is_no_app(tmp_path: Path) -> None:
+    path = _zip(tmp_path / "a.zip", {"Payload/A.app/PlugIns/B.appex/Info.plist": b"x"})
+    with open_bundle(path) as bundle, pytest.raises(UnpackError):
         detect_platform(bundle)
 
 

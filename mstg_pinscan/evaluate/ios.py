@@ -1,0 +1,323 @@
+"""Evaluation of an IPA: App Transport Security, TrustKit, certificates, hosts and verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from mstg_pinscan.evaluate import certificates as certificate_checks
+from mstg_pinscan.evaluate.apk import EvaluationOptions
+from mstg_pinscan.evaluate.catalog import Catalog
+from mstg_pinscan.evaluate.endpoints import (
+    app_domains,
+    is_first_party,
+    is_public_suffix,
+    registrable_domain,
+)
+from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST, is_local
+from mstg_pinscan.evaluate.levels import LevelIndex, public_roots, strongest
+from mstg_pinscan.evaluate.verdict import decide_verdict
+from mstg_pinscan.facts.ios import IosFacts, IosPart
+from mstg_pinscan.facts.plist import ExceptionDomain, PinnedDomain, TrustKitDomain
+from mstg_pinscan.models import (
+    AppInfo,
+    Decision,
+    HostPin,
+    HostRow,
+    Location,
+    PinLevel,
+    Platform,
+    ScanResult,
+    Severity,
+    Skipped,
+)
+from mstg_pinscan.pins import looks_like_placeholder
+
+RULES_USED = {
+    "ats-pinned-domain", "ats-pinned-single-identity", "ats-pinned-identity-invalid",
+    "ats-arbitrary-loads", "ats-arbitrary-loads-scoped", "ats-exception-insecure",
+    "ats-certificate-transparency", "plist-ignored-key", "trustkit-ios-enforced",
+    "trustkit-ios-report-only", "trustkit-ios-refused", "trustkit-ios-expired",
+    "trustkit-ios-expiring", "trustkit-ios-not-bundled", "ios-part-weaker", "ios-no-pinning",
+    "ios-host-not-pinned",
+}
+_OLD_TLS = {"TLSv1.0", "TLSv1.1"}
+
+
+@dataclass
+class _HostState:
+    """What the configuration says about one host, gathered before the row is made."""
+
+    pins: list[HostPin] = field(default_factory=list)
+    protection: list[str] = field(default_factory=list)
+    expires: date | None = None
+    backup: bool = False
+    sources: list[str] = field(default_factory=list)
+
+
+class IosChecks:
+    """Rate one part's ATS and TrustKit settings; read :attr:`decisions` afterwards."""
+
+    def __init__(self, catalog: Catalog, levels: LevelIndex, as_of: date, warn_days: int,
+                 trustkit_bundled: bool) -> None:
+        self.catalog = catalog
+        self.levels = levels
+        self.as_of = as_of
+        self.warn_days = warn_days
+        self.trustkit_bundled = trustkit_bundled
+        self.decisions: list[Decision] = []
+
+    def _add(self, name: str, location: Location, evidence: str, host: str | None = None,
+             severity: Severity | None = None) -> None:
+        self.decisions.append(
+            self.catalog.decide(name, location, evidence, host=host, severity=severity))
+
+    def part(self, part: IosPart) -> None:
+        """Rate ``part``; the main app's pins and hosts count, the others' weaknesses warn."""
+        ats = part.ats
+        main = part.kind == "app"
+        where = Location(part.plist, "/NSAppTransportSecurity")
+        for problem in ats.problems + (part.trustkit.problems if part.trustkit else ()):
+            self._add("plist-ignored-key", problem.location, problem.message)
+        if not main and (ats.arbitrary_loads_effective or any(
+                e.insecure_http for e in ats.exceptions)):
+            self._add("ios-part-weaker", where,
+                      f"{part.kind} {part.root} allows arbitrary or insecure loads in its own "
+                      "Info.plist")
+        if ats.arbitrary_loads_effective and main:
+            self._add("ats-arbitrary-loads", where, "NSAllowsArbitraryLoads is true")
+        scoped = [k for k, on in (("NSAllowsArbitraryLoadsInWebContent", ats.arbitrary_web),
+                                  ("NSAllowsArbitraryLoadsForMedia", ats.arbitrary_media),
+                                  ("NSAllowsLocalNetworking", ats.local_networking)) if on]
+        if scoped and main:
+            ignored = " (NSAllowsArbitraryLoads is then ignored on iOS 10+)" if (
+                ats.arbitrary_loads) else ""
+            self._add("ats-arbitrary-loads-scoped", where, f"{', '.join(scoped)}{ignored}")
+        for exception in ats.exceptions if main else ():
+            self._exception(exception)
+        for pinned in ats.pinned if main else ():
+            self._pinned(pinned)
+        if part.trustkit and main:
+            if not self.trustkit_bundled:
+                self._add("trustkit-ios-not-bundled", Location(part.plist, "/TSKConfiguration"),
+                          "TSKConfiguration present, no TrustKit framework or code found")
+            for domain in part.trustkit.domains:
+                self._trustkit(domain)
+
+    def _exception(self, exception: ExceptionDomain) -> None:
+        weak = []
+        if exception.insecure_http:
+            weak.append("plain HTTP allowed")
+        if exception.minimum_tls in _OLD_TLS:
+            weak.append(f"TLS down to {exception.minimum_tls}")
+        if exception.forward_secrecy is False:
+            weak.append("forward secrecy not required")
+        if exception.legacy_keys:
+            weak.append(f"legacy keys {', '.join(exception.legacy_keys)}")
+        if weak:
+            self._add("ats-exception-insecure", exception.location,
+                      f"{exception.name}: {'; '.join(weak)}", host=exception.name)
+        if exception.requires_ct:
+            self._add("ats-certificate-transparency", exception.location,
+                      f"{exception.name} requires Certificate Transparency", host=exception.name)
+
+    def _pinned(self, pinned: PinnedDomain) -> None:
+        invalid = [i for i in pinned.identities if not i.pin.valid]
+        for identity in invalid:
+            self._add("ats-pinned-identity-invalid", identity.location,
+                      f"{identity.kind} identity {identity.pin.text!r} for {pinned.name} "
+                      f"{identity.pin.problem}", host=pinned.name)
+        usable = _usable({i.pin.value for i in pinned.identities if i.pin.valid
+                          and i.pin.digest is not None and not looks_like_placeholder(
+                              i.pin.digest)})
+        kinds = sorted({i.kind for i in pinned.identities})
+        levels = self._levels(usable)
+        if len(usable) >= 2:
+            self._add("ats-pinned-domain", pinned.location,
+                      f"{len(usable)} {'/'.join(kinds)} identities for {pinned.name}"
+                      f"{' and subdomains' if pinned.include_subdomains else ''}; {levels}",
+                      host=pinned.name)
+        elif usable:
+            self._add("ats-pinned-single-identity", pinned.location,
+                      f"1 {'/'.join(kinds)} identity for {pinned.name}; {levels}",
+                      host=pinned.name)
+
+    def _trustkit(self, domain: TrustKitDomain) -> None:
+        usable = _usable({h.value for h in domain.hashes if h.valid})
+        bad = [h for h in domain.hashes if not h.valid]
+        refused = []
+        if bad:
+            refused.append(f"hash {bad[0].text!r} {bad[0].problem}")
+        if domain.enforce and len(usable) < 2:
+            refused.append(f"{len(usable)} pin(s) while enforcing (TrustKit needs 2)")
+        if domain.include_subdomains and is_public_suffix(domain.name):
+            refused.append(f"TSKIncludeSubdomains on the public suffix {domain.name}")
+        if refused:
+            self._add("trustkit-ios-refused", domain.location,
+                      f"{domain.name}: {'; '.join(refused)}", host=domain.name)
+            return
+        if domain.expiration and self.as_of >= domain.expiration:
+            self._add("trustkit-ios-expired", domain.location,
+                      f"{domain.name}: TSKExpirationDate {domain.expiration} has passed",
+                      host=domain.name)
+            return
+        if domain.expiration and domain.expiration - self.as_of <= timedelta(self.warn_days):
+            self._add("trustkit-ios-expiring", domain.location,
+                      f"{domain.name}: pins expire on {domain.expiration}", host=domain.name)
+        if not domain.enforce:
+            self._add("trustkit-ios-report-only", domain.location,
+                      f"{domain.name}: TSKEnforcePinning is NO", host=domain.name)
+        elif len(usable) >= 2:
+            self._add("trustkit-ios-enforced", domain.location,
+                      f"{len(usable)} pins for {domain.name}; {self._levels(usable)}",
+                      host=domain.name)
+
+    def _levels(self, pins: list[str]) -> str:
+        return "levels: " + ", ".join(f"{p} -> {self.levels.classify(p).level.value}"
+                                      for p in pins)
+
+
+def _usable(values: set[str]) -> list[str]:
+    return sorted(values)
+
+
+def evaluate_ios(facts: IosFacts, catalog: Catalog, options: EvaluationOptions, path: Path,
+                 sha256: str) -> ScanResult:
+    """Turn an IPA's facts into decisions, a host table and a verdict."""
+    as_of, warn_days = options.as_of, options.expiry_warn_days
+    levels = LevelIndex(facts.certificates, public_roots())
+    checks = IosChecks(catalog, levels, as_of, warn_days, facts.trustkit_bundled)
+    for part in (facts.app, *facts.parts):
+        checks.part(part)
+    decisions = checks.decisions
+    hosts = _host_rows(facts, levels, as_of, _owned_domains(facts, options))
+    pins: dict[str, tuple[Location, str | None]] = {
+        row_pin.value: (Location(*row_pin.source.split(":", 1)), row.host)
+        for row in hosts for row_pin in row.pins}
+    decisions += certificate_checks.check_certificates(
+        catalog, facts.certificates, facts.private_keys,
+        [s for s in facts.skipped if "PKCS" in s.reason or "keystore" in s.reason.lower()],
+        as_of)
+    decisions += certificate_checks.check_pins_against_certificates(
+        catalog, levels, pins, facts.certificates, set())
+    decisions += _coverage(catalog, hosts, facts)
+    binaries = sorted(facts.binaries)
+    skipped = list(facts.skipped)
+    if binaries:
+        skipped.append(Skipped(", ".join(binaries), "Mach-O analysis (NSURLSession delegates, "
+                               "AFNetworking, Alamofire, TrustKit code) is not part of this "
+                               "version: trust decisions made in the binary are not rated"))
+    verdict = decide_verdict(decisions, hosts, catalog, code_unanalysed=bool(binaries),
+                             unattributed=_unattributed(facts))
+    app = facts.app
+    return ScanResult(
+        app=AppInfo(file=path.name, sha256=sha256, platform=Platform.IOS, id=app.bundle_id,
+                    version=app.version, min_os=app.minimum_os, target_sdk=None),
+        verdict=verdict,
+        hosts=tuple(hosts),
+        certificates=facts.certificates,
+        decisions=tuple(sorted(decisions, key=Decision.sort_key)),
+        skipped=tuple(sorted(set(skipped), key=lambda s: (s.item, s.reason))),
+        as_of=as_of,
+        config_files=(app.plist,),
+    )
+
+
+def _owned_domains(facts: IosFacts, options: EvaluationOptions) -> set[str]:
+    """The app's own domains: from --first-party, the bundle id, and the hosts it pins."""
+    owned = app_domains(facts.app.bundle_id, options.first_party)
+    pinned = [d.name for d in facts.app.ats.pinned] + [
+        d.name for d in (facts.app.trustkit.domains if facts.app.trustkit else ())]
+    for name in pinned:
+        domain = registrable_domain(name)
+        if domain and not is_public_suffix(domain):
+            owned.add(domain)
+    return owned
+
+
+def _host_rows(facts: IosFacts, levels: LevelIndex, as_of: date,
+               owned: set[str]) -> list[HostRow]:
+    app = facts.app
+    ats = app.ats
+    states: dict[str, tuple[bool, _HostState]] = {}
+
+    def state(name: str, include_subdomains: bool) -> _HostState:
+        if name not in states:
+            states[name] = (include_subdomains, _HostState())
+        return states[name][1]
+
+    for pinned in ats.pinned:
+        current = state(pinned.name, pinned.include_subdomains)
+        usable = {i.pin.value for i in pinned.identities if i.pin.valid}
+        for identity in pinned.identities:
+            if identity.pin.valid:
+                found = levels.classify(identity.pin.value)
+                current.pins.append(HostPin(identity.pin.value, found.level,
+                                            found.certificate.path if found.certificate else None,
+                                            str(identity.location)))
+        if usable:
+            current.protection.append("ats-pinned-domains")
+        current.sources.append(str(pinned.location))
+        current.backup = current.backup or len(usable) >= 2
+    for domain in app.trustkit.domains if app.trustkit else ():
+        current = state(domain.name, domain.include_subdomains)
+        usable = {h.value for h in domain.hashes if h.valid}
+        for value in sorted(usable):
+            found = levels.classify(value)
+            current.pins.append(HostPin(value, found.level,
+                                        found.certificate.path if found.certificate else None,
+                                        str(domain.location)))
+        enforced = (domain.enforce and len(usable) >= 2 and not any(
+            not h.valid for h in domain.hashes) and not (
+            domain.include_subdomains and is_public_suffix(domain.name)) and not (
+            domain.expiration and as_of >= domain.expiration) and facts.trustkit_bundled)
+        if enforced:
+            current.protection.append("trustkit")
+        current.expires = domain.expiration or current.expires
+        current.backup = current.backup or len(usable) >= 2
+        current.sources.append(str(domain.location))
+    for exception in ats.exceptions:
+        state(exception.name, exception.include_subdomains).sources.append(
+            str(exception.location))
+    rows = [HostRow(
+        host=EVERY_OTHER_HOST, include_subdomains=True, first_party=None, protection=(),
+        pins=(), expires=None, backup_pin=False, trust_anchors=("system",),
+        cleartext_permitted=ats.arbitrary_loads_effective, level=None,
+        sources=(app.plist,))]
+    insecure = {e.name for e in ats.exceptions if e.insecure_http}
+    for name in sorted(states):
+        include, current = states[name]
+        pins = {p.value: p for p in current.pins}
+        level = strongest(p.level for p in pins.values() if p.level is not PinLevel.UNKNOWN)
+        rows.append(HostRow(
+            host=name, include_subdomains=include,
+            first_party=not is_local(name) and is_first_party(name, owned),
+            protection=tuple(dict.fromkeys(current.protection)), pins=tuple(pins.values()),
+            expires=current.expires, backup_pin=current.backup, trust_anchors=("system",),
+            cleartext_permitted=name in insecure or ats.arbitrary_loads_effective,
+            level=level or (PinLevel.UNKNOWN if pins else None),
+            sources=tuple(dict.fromkeys(current.sources)),
+        ))
+    return rows
+
+
+def _unattributed(facts: IosFacts) -> str | None:
+    if any(p.file in facts.binaries for p in facts.pin_strings):
+        return "pin-shaped strings in its binary"
+    return None
+
+
+def _coverage(catalog: Catalog, hosts: list[HostRow], facts: IosFacts) -> list[Decision]:
+    first_party = [h for h in hosts if h.first_party]
+    protected = [h for h in first_party if h.protected]
+    where = Location(facts.app.plist, "/NSAppTransportSecurity")
+    if not protected:
+        if facts.binaries or _unattributed(facts):
+            return []  # the binary may pin; the verdict says what could not be seen
+        return [catalog.decide("ios-no-pinning", where,
+                               "no host is pinned by NSPinnedDomains or TrustKit")]
+    return [catalog.decide("ios-host-not-pinned", Location(*h.sources[0].split(":", 1)),
+                           f"{h.host} is configured but pinned by neither NSPinnedDomains nor "
+                           "TrustKit", host=h.host)
+            for h in first_party if not h.protected]
