@@ -24,7 +24,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _FAIL_ON = ("critical", "high", "medium", "low", "never")
 
 _DESCRIPTION = """\
-Rate every certificate-pinning and trust-store decision of an Android APK against
+Rate every certificate-pinning and trust-store decision of an APK or IPA against
 OWASP MSTG-NETWORK-4 (MASVS-NETWORK-2): the app pins its endpoints' keys or uses its own
 certificate store, and refuses a different certificate even when a trusted CA signed it.
 
@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                        help="APK files to scan")
+                        help="APK or IPA files to scan")
     parser.add_argument("--format", action="append", choices=[f.value for f in Format],
                         dest="formats", metavar="{text,json,html,sarif}",
                         help="report format; repeatable, paired in order with -o")
