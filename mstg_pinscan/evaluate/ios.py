@@ -19,6 +19,7 @@ from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST, is_local
 from mstg_pinscan.evaluate.levels import LevelIndex, public_roots, strongest
 from mstg_pinscan.evaluate.verdict import decide_verdict
 from mstg_pinscan.facts.ios import IosFacts, IosPart
+from mstg_pinscan.facts.macho import SECURITY_SYMBOLS, BinaryEvidence
 from mstg_pinscan.facts.plist import ExceptionDomain, PinnedDomain, TrustKitDomain
 from mstg_pinscan.models import (
     AppInfo,
@@ -40,8 +41,16 @@ RULES_USED = {
     "ats-certificate-transparency", "plist-ignored-key", "trustkit-ios-enforced",
     "trustkit-ios-report-only", "trustkit-ios-refused", "trustkit-ios-expired",
     "trustkit-ios-expiring", "trustkit-ios-not-bundled", "ios-part-weaker", "ios-no-pinning",
-    "ios-host-not-pinned",
+    "ios-host-not-pinned", "ios-binary-encrypted", "ios-trust-not-evaluated",
+    "ios-allows-any-https-certificate", "afnetworking-invalid-certificates",
+    "alamofire-disabled-evaluator", "ios-pinning-in-binary", "ats-pinning-other-tls",
+    "cfstream-validation-setting",
 }
+_CHALLENGES = {"URLSession:didReceiveChallenge:completionHandler:",
+               "URLSession:task:didReceiveChallenge:completionHandler:",
+               "connection:willSendRequestForAuthenticationChallenge:",
+               "connection:didReceiveAuthenticationChallenge:"}
+_PINNING_TYPES = {"PinnedCertificatesTrustEvaluator", "PublicKeysTrustEvaluator"}
 _OLD_TLS = {"TLSv1.0", "TLSv1.1"}
 
 
@@ -144,6 +153,8 @@ class IosChecks:
                       host=pinned.name)
 
     def _trustkit(self, domain: TrustKitDomain) -> None:
+        if domain.excluded:
+            return  # excluded from its parent's policy: TrustKit ignores its other keys
         usable = _usable({h.value for h in domain.hashes if h.valid})
         bad = [h for h in domain.hashes if not h.valid]
         refused = []
@@ -168,7 +179,7 @@ class IosChecks:
         if not domain.enforce:
             self._add("trustkit-ios-report-only", domain.location,
                       f"{domain.name}: TSKEnforcePinning is NO", host=domain.name)
-        elif len(usable) >= 2:
+        elif len(usable) >= 2 and self.trustkit_bundled:
             self._add("trustkit-ios-enforced", domain.location,
                       f"{len(usable)} pins for {domain.name}; {self._levels(usable)}",
                       host=domain.name)
@@ -176,6 +187,64 @@ class IosChecks:
     def _levels(self, pins: list[str]) -> str:
         return "levels: " + ", ".join(f"{p} -> {self.levels.classify(p).level.value}"
                                       for p in pins)
+
+
+def check_binary(catalog: Catalog, evidence: BinaryEvidence, ats_pinned: bool) -> list[Decision]:
+    """Rate what one binary's names show; see facts.macho for what they can and cannot say."""
+    where = Location(evidence.file)
+    decisions = []
+
+    def add(name: str, text: str) -> None:
+        decisions.append(catalog.decide(name, where, text))
+
+    imports = evidence.union("imports")
+    selectors = evidence.union("selectors")
+    classes = evidence.union("classes")
+    swift = evidence.union("swift_types")
+    cpus = ", ".join(s.cpu for s in evidence.slices)
+    if evidence.encrypted:
+        add("ios-binary-encrypted", f"cryptid 1 in {cpus}; only imports are readable")
+    evaluates = imports & {"_SecTrustEvaluateWithError", "_SecTrustEvaluate",
+                           "_SecTrustEvaluateAsyncWithError"}
+    handlers = selectors & _CHALLENGES
+    if handlers and "credentialForTrust:" in selectors and not evaluates and (
+            not evidence.encrypted):
+        add("ios-trust-not-evaluated",
+            f"challenge handler ({', '.join(sorted(handlers))}) and credentialForTrust:, but no "
+            "SecTrustEvaluate import")
+    if "setAllowsAnyHTTPSCertificate:forHost:" in selectors:
+        add("ios-allows-any-https-certificate", "selector setAllowsAnyHTTPSCertificate:forHost:")
+    relaxing = sorted(selectors & {"setAllowInvalidCertificates:", "setValidatesDomainName:"})
+    if "AFSecurityPolicy" in classes and relaxing:
+        add("afnetworking-invalid-certificates", f"AFSecurityPolicy with {', '.join(relaxing)}")
+    disabled = swift & {"DisabledTrustEvaluator", "DisabledEvaluator"}
+    if disabled:
+        add("alamofire-disabled-evaluator", f"Alamofire type {', '.join(sorted(disabled))}")
+    pinning = sorted((swift & _PINNING_TYPES) | (classes & {"TSKPinningValidator", "TrustKit"}))
+    if "AFSecurityPolicy" in classes and selectors & {"policyWithPinningMode:",
+                                                      "policyWithPinningMode:withPinnedCertificates:"}:
+        pinning.append("AFSecurityPolicy pinning mode")
+    if {"_SecTrustCopyKey", "_SecTrustCopyPublicKey"} & imports and evaluates:
+        pinning.append("key extraction after trust evaluation (SecTrustCopyKey)")
+    if pinning:
+        add("ios-pinning-in-binary", f"{'; '.join(pinning)} in {evidence.file}")
+    other = sorted(imports - set(SECURITY_SYMBOLS))
+    if ats_pinned and other:
+        add("ats-pinning-other-tls", f"imports {', '.join(other)}")
+    weak_streams = evidence.union("strings")
+    if weak_streams:
+        add("cfstream-validation-setting", f"names {', '.join(sorted(weak_streams))}")
+    return decisions
+
+
+def binary_pinning(evidence: BinaryEvidence) -> bool:
+    """True when the binary shows pinning machinery whose hosts cannot be told."""
+    swift = evidence.union("swift_types")
+    classes = evidence.union("classes")
+    imports = evidence.union("imports")
+    return bool(swift & _PINNING_TYPES or classes & {"TSKPinningValidator"} or (
+        {"_SecTrustCopyKey", "_SecTrustCopyPublicKey"} & imports
+        and imports & {"_SecTrustEvaluateWithError", "_SecTrustEvaluate"}))
 
 
 def _usable(values: set[str]) -> list[str]:
@@ -201,14 +270,16 @@ def evaluate_ios(facts: IosFacts, catalog: Catalog, options: EvaluationOptions, 
         as_of)
     decisions += certificate_checks.check_pins_against_certificates(
         catalog, levels, pins, facts.certificates, set())
+    ats_pinned = bool(facts.app.ats.pinned)
+    for evidence in facts.evidence:
+        decisions += check_binary(catalog, evidence, ats_pinned)
     decisions += _coverage(catalog, hosts, facts)
-    binaries = sorted(facts.binaries)
     skipped = list(facts.skipped)
-    if binaries:
-        skipped.append(Skipped(", ".join(binaries), "Mach-O analysis (NSURLSession delegates, "
-                               "AFNetworking, Alamofire, TrustKit code) is not part of this "
-                               "version: trust decisions made in the binary are not rated"))
-    verdict = decide_verdict(decisions, hosts, catalog, code_unanalysed=bool(binaries),
+    unread = _unread_binaries(facts)
+    if unread:
+        skipped.append(Skipped(", ".join(unread), "encrypted or unreadable: trust decisions in "
+                               "this binary cannot be read"))
+    verdict = decide_verdict(decisions, hosts, catalog, code_unanalysed=bool(unread),
                              unattributed=_unattributed(facts))
     app = facts.app
     return ScanResult(
@@ -302,10 +373,19 @@ def _host_rows(facts: IosFacts, levels: LevelIndex, as_of: date,
     return rows
 
 
+def _unread_binaries(facts: IosFacts) -> list[str]:
+    """Executables whose code could not be read: encrypted, or not parsed at all."""
+    read = {e.file for e in facts.evidence if not e.encrypted}
+    return sorted(name for name in facts.binaries if name not in read)
+
+
 def _unattributed(facts: IosFacts) -> str | None:
+    parts = []
     if any(p.file in facts.binaries for p in facts.pin_strings):
-        return "pin-shaped strings in its binary"
-    return None
+        parts.append("pin-shaped strings in its binary")
+    if any(binary_pinning(e) for e in facts.evidence):
+        parts.append("pinning code in its binary")
+    return ", ".join(parts) or None
 
 
 def _coverage(catalog: Catalog, hosts: list[HostRow], facts: IosFacts) -> list[Decision]:
@@ -313,7 +393,7 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: IosFacts) -> list[D
     protected = [h for h in first_party if h.protected]
     where = Location(facts.app.plist, "/NSAppTransportSecurity")
     if not protected:
-        if facts.binaries or _unattributed(facts):
+        if _unread_binaries(facts) or _unattributed(facts):
             return []  # the binary may pin; the verdict says what could not be seen
         return [catalog.decide("ios-no-pinning", where,
                                "no host is pinned by NSPinnedDomains or TrustKit")]

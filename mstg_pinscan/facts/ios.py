@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from mstg_pinscan.errors import FactError, UnpackError
 from mstg_pinscan.facts.blobs import PinString, wants_blob_scan
 from mstg_pinscan.facts.files import scan_files
+from mstg_pinscan.facts.macho import BinaryEvidence, read_binary
 from mstg_pinscan.facts.plist import (
     AtsSettings,
     TrustKitSettings,
@@ -61,6 +62,7 @@ class IosFacts:
     private_keys: tuple[PrivateKeyInfo, ...]
     pin_strings: tuple[PinString, ...]
     binaries: dict[str, bytes]
+    evidence: tuple[BinaryEvidence, ...]
     trustkit_bundled: bool
     skipped: tuple[Skipped, ...]
 
@@ -94,6 +96,13 @@ def collect_ios_facts(bundle: Bundle) -> IosFacts:
         keep=lambda name: name in executables,
     )
     certificates = files.certificates.certificates + files.blobs.certificates
+    evidence = []
+    for name in sorted(files.kept):
+        found = read_binary(files.kept[name], name)
+        if found.problem:
+            skipped.append(Skipped(name, found.problem))
+        else:
+            evidence.append(found)
     trustkit = any("TrustKit.framework/" in name for name in bundle.names()) or any(
         b"TSKPinningValidator" in data or b"TrustKit" in data for data in files.kept.values())
     return IosFacts(
@@ -103,6 +112,7 @@ def collect_ios_facts(bundle: Bundle) -> IosFacts:
         private_keys=tuple(sorted(files.certificates.private_keys, key=lambda k: k.path)),
         pin_strings=tuple(sorted(set(files.blobs.pins), key=lambda p: (p.file, p.value))),
         binaries=files.kept,
+        evidence=tuple(evidence),
         trustkit_bundled=trustkit,
         skipped=tuple(skipped + files.certificates.skipped),
     )
