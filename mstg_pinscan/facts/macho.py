@@ -103,6 +103,10 @@ def read_binary(data: bytes, file: str) -> BinaryEvidence:
 
 
 def _slice(binary: lief.MachO.Binary) -> SliceEvidence:
+    # TODO: walk __objc_classlist to the method lists of each class (relative method lists,
+    # chained fixups) so that a selector is tied to the class that implements it; until then
+    # evidence is per binary, and a handler that evaluates trust in one class hides one that
+    # does not in another.
     encryption = binary.encryption_info if binary.has_encryption_info else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # LIEF warns on unknown CPU types
