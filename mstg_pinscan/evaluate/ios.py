@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -122,8 +122,8 @@ class IosChecks:
             weak.append(f"TLS down to {exception.minimum_tls}")
         if exception.forward_secrecy is False:
             weak.append("forward secrecy not required")
-        if exception.legacy_keys:
-            weak.append(f"legacy keys {', '.join(exception.legacy_keys)}")
+        if weak and exception.legacy_keys:
+            weak.append(f"set with legacy keys {', '.join(exception.legacy_keys)}")
         if weak:
             self._add("ats-exception-insecure", exception.location,
                       f"{exception.name}: {'; '.join(weak)}", host=exception.name)
@@ -160,8 +160,10 @@ class IosChecks:
         refused = []
         if bad:
             refused.append(f"hash {bad[0].text!r} {bad[0].problem}")
-        if domain.enforce and len(usable) < 2:
-            refused.append(f"{len(usable)} pin(s) while enforcing (TrustKit needs 2)")
+        needed = 2 if domain.enforce else 1  # TrustKit's own minimums at launch
+        if len(usable) < needed:
+            mode = "while enforcing" if domain.enforce else "in report-only mode"
+            refused.append(f"{len(usable)} pin(s) {mode} (TrustKit needs {needed})")
         if domain.include_subdomains and is_public_suffix(domain.name):
             refused.append(f"TSKIncludeSubdomains on the public suffix {domain.name}")
         if refused:
@@ -370,7 +372,28 @@ def _host_rows(facts: IosFacts, levels: LevelIndex, as_of: date,
             level=level or (PinLevel.UNKNOWN if pins else None),
             sources=tuple(dict.fromkeys(current.sources)),
         ))
-    return rows
+    excluded = {d.name for d in (app.trustkit.domains if app.trustkit else ()) if d.excluded}
+    return _inherit_from_parents(rows, excluded)
+
+
+def _inherit_from_parents(rows: list[HostRow], excluded: set[str]) -> list[HostRow]:
+    """A host under a pinned parent with NSIncludesSubdomains (or TSKIncludeSubdomains) is
+    pinned by it: give its row the parent's protection and pins. A TrustKit domain marked
+    kSKExcludeSubdomainFromParentPolicy stays out of its parent's policy."""
+    parents = [r for r in rows if r.protected and r.include_subdomains
+               and r.host != EVERY_OTHER_HOST]
+    joined = []
+    for row in rows:
+        parent = max((p for p in parents if row.host.endswith("." + p.host)),
+                     key=lambda p: len(p.host), default=None)
+        if parent is None or row.protected or row.host in excluded:
+            joined.append(row)
+            continue
+        joined.append(replace(
+            row, protection=parent.protection, pins=parent.pins, expires=parent.expires,
+            backup_pin=parent.backup_pin, level=parent.level,
+            sources=(*row.sources, f"pinned through {parent.host} and its subdomains")))
+    return joined
 
 
 def _unread_binaries(facts: IosFacts) -> list[str]:

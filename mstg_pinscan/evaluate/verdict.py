@@ -47,8 +47,8 @@ def decide_verdict(
                            "told statically.")
         return Verdict(
             VerdictStatus.INCONCLUSIVE,
-            "No host is pinned by the network security configuration, and pinning in code "
-            "was not analysed because the DEX files could not be read.",
+            "No host is pinned by the app's configuration, and pinning in code was not "
+            "analysed because the code could not be read.",
         )
 
     warning = [d for d in counted if d.status is Status.WARN]

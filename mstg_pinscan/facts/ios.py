@@ -91,8 +91,8 @@ def collect_ios_facts(bundle: Bundle) -> IosFacts:
     files = scan_files(
         bundle, skipped,
         may_be_certificate=lambda name: _may_be_certificate(name, executables),
-        wants_search=lambda name: wants_blob_scan(name) and not name.startswith(
-            tuple(f"{root}/{s}" for s in _SIGNATURE)),
+        wants_search=lambda name: wants_blob_scan(name) and not any(
+            marker in name for marker in _SIGNATURE),
         keep=lambda name: name in executables,
     )
     certificates = files.certificates.certificates + files.blobs.certificates
@@ -103,8 +103,10 @@ def collect_ios_facts(bundle: Bundle) -> IosFacts:
             skipped.append(Skipped(name, found.problem))
         else:
             evidence.append(found)
-    trustkit = any("TrustKit.framework/" in name for name in bundle.names()) or any(
-        b"TSKPinningValidator" in data or b"TrustKit" in data for data in files.kept.values())
+    trustkit = any(name.split("/")[-2:-1] == ["TrustKit.framework"]
+                   for name in bundle.names()) or any(
+        b"TSKPinningValidator" in data or b"initSharedInstanceWithConfiguration" in data
+        for data in files.kept.values())
     return IosFacts(
         app=app,
         parts=tuple(parts),

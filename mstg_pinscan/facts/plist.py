@@ -51,7 +51,7 @@ def load_plist(data: bytes, name: str) -> dict[str, Any]:
         value = plistlib.loads(data)
     except (plistlib.InvalidFileException, xml.parsers.expat.ExpatError, ValueError,
             TypeError, KeyError, IndexError, OverflowError, RecursionError,
-            UnicodeDecodeError) as exc:
+            UnicodeDecodeError, AttributeError) as exc:
         raise FactError(f"not a readable property list ({type(exc).__name__})", path=name) from exc
     if not isinstance(value, dict):
         raise FactError(f"property list is a {type(value).__name__}, not a dictionary", path=name)
@@ -211,17 +211,24 @@ def _exceptions(reader: _Reader, value: object, root: str) -> tuple[ExceptionDom
     for name, settings in _domains(reader, value, root, "NSExceptionDomains"):
         path = (root, "NSExceptionDomains", name)
         reader.unknown_keys(settings, _ATS_EXCEPTION, *path)
-        legacy = tuple(k for k in settings if "Temporary" in k or "ThirdParty" in k)
+        legacy = tuple(str(k) for k in settings
+                       if "Temporary" in str(k) or "ThirdParty" in str(k))
 
-        def any_of(suffix: str, settings: dict[str, Any] = settings) -> object:
+        def any_of(suffix: str, kind: type, settings: dict[str, Any] = settings,
+                   path: tuple[str, ...] = path) -> object:
             for prefix in ("NSException", "NSTemporaryException", "NSThirdPartyException"):
-                if prefix + suffix in settings:
-                    return settings[prefix + suffix]
+                key = prefix + suffix
+                if key in settings:
+                    if not isinstance(settings[key], kind):
+                        reader.problem(f"{key} is a {type(settings[key]).__name__}, not a "
+                                       f"{kind.__name__}", False, *path, key)
+                        return None
+                    return settings[key]
             return None
 
-        insecure = any_of("AllowsInsecureHTTPLoads")
-        minimum = any_of("MinimumTLSVersion")
-        secrecy = any_of("RequiresForwardSecrecy")
+        insecure = any_of("AllowsInsecureHTTPLoads", bool)
+        minimum = any_of("MinimumTLSVersion", str)
+        secrecy = any_of("RequiresForwardSecrecy", bool)
         found.append(ExceptionDomain(
             name=name,
             include_subdomains=reader.boolean(settings, "NSIncludesSubdomains", False, *path),
@@ -251,7 +258,8 @@ def _pinned(reader: _Reader, value: object, root: str) -> tuple[PinnedDomain, ..
                 where = (*path, key, str(index))
                 text = entry.get("SPKI-SHA256-BASE64") if isinstance(entry, dict) else None
                 if not isinstance(text, str):
-                    reader.problem("identity without an SPKI-SHA256-BASE64 string", True, *where)
+                    missing = DecodedPin("", None, False, "is missing: no SPKI-SHA256-BASE64")
+                    identities.append(PinnedIdentity(kind, missing, reader.loc(*where)))
                     continue
                 pin = decode_strict_pin(text)
                 if pin.problem:
@@ -295,7 +303,7 @@ def read_trustkit(info: dict[str, Any], file: str) -> TrustKitSettings | None:
             try:
                 expiration = dt.date.fromisoformat(expiration_text)
             except ValueError:
-                reader.problem(f"TSKExpirationDate {expiration_text!r} is not yyyy-MM-dd", True,
+                reader.problem(f"TSKExpirationDate {expiration_text!r} is not yyyy-MM-dd", False,
                                *path, "TSKExpirationDate")
         uris = settings.get("TSKReportUris", [])
         domains.append(TrustKitDomain(
