@@ -392,7 +392,8 @@ def test_trustkit_bad_expiration_date(text: str) -> None:
     assert domain.expiration is None and domain.expiration_text == text
     (problem,) = settings.problems
     # TrustKit drops a date it cannot read; it does not refuse the configuration.
-    assert not problem.refused and f"TSKExpirationDate {text!r} is not yyyy-MM-dd" == problem.message
+    assert not problem.refused
+    assert problem.message == f"TSKExpirationDate {text!r} is not yyyy-MM-dd"
 
 
 def test_trustkit_bad_hashes_decode_as_invalid() -> None:
