@@ -11,6 +11,7 @@ from mstg_pinscan.evaluate.apk import EvaluationOptions
 from mstg_pinscan.evaluate.catalog import Catalog
 from mstg_pinscan.evaluate.endpoints import (
     app_domains,
+    endpoints,
     is_first_party,
     is_public_suffix,
     registrable_domain,
@@ -18,6 +19,7 @@ from mstg_pinscan.evaluate.endpoints import (
 from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST, is_local
 from mstg_pinscan.evaluate.levels import LevelIndex, public_roots, strongest
 from mstg_pinscan.evaluate.verdict import decide_verdict
+from mstg_pinscan.facts.code import URL_PATTERN
 from mstg_pinscan.facts.ios import IosFacts, IosPart
 from mstg_pinscan.facts.macho import SECURITY_SYMBOLS, BinaryEvidence
 from mstg_pinscan.facts.plist import ExceptionDomain, PinnedDomain, TrustKitDomain
@@ -353,6 +355,8 @@ def _host_rows(facts: IosFacts, levels: LevelIndex, as_of: date,
     for exception in ats.exceptions:
         state(exception.name, exception.include_subdomains).sources.append(
             str(exception.location))
+    for endpoint in endpoints(_binary_urls(facts)):
+        state(endpoint.host, False).sources.extend(f"URL in {s}" for s in endpoint.sources)
     rows = [HostRow(
         host=EVERY_OTHER_HOST, include_subdomains=True, first_party=None, protection=(),
         pins=(), expires=None, backup_pin=False, trust_anchors=("system",),
@@ -396,6 +400,13 @@ def _inherit_from_parents(rows: list[HostRow], excluded: set[str]) -> list[HostR
     return joined
 
 
+def _binary_urls(facts: IosFacts) -> list[tuple[str, str]]:
+    """URLs in the executables' bytes (string literals of ObjC, Swift and C alike)."""
+    return [(match.decode("ascii", "replace"), name)
+            for name, data in sorted(facts.binaries.items())
+            for match in URL_PATTERN.findall(data)]
+
+
 def _unread_binaries(facts: IosFacts) -> list[str]:
     """Executables whose code could not be read: encrypted, or not parsed at all."""
     read = {e.file for e in facts.evidence if not e.encrypted}
@@ -420,7 +431,20 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: IosFacts) -> list[D
             return []  # the binary may pin; the verdict says what could not be seen
         return [catalog.decide("ios-no-pinning", where,
                                "no host is pinned by NSPinnedDomains or TrustKit")]
-    return [catalog.decide("ios-host-not-pinned", Location(*h.sources[0].split(":", 1)),
-                           f"{h.host} is configured but pinned by neither NSPinnedDomains nor "
-                           "TrustKit", host=h.host)
+    return [catalog.decide("ios-host-not-pinned", Location(*_where(h).split(":", 1)),
+                           f"{h.host} is {_how_known(h)} but pinned by neither NSPinnedDomains "
+                           "nor TrustKit", host=h.host)
             for h in first_party if not h.protected]
+
+
+def _where(row: HostRow) -> str:
+    urls = [s[len("URL in "):] for s in row.sources if s.startswith("URL in ")]
+    return urls[0] if urls else row.sources[0]
+
+
+def _how_known(row: HostRow) -> str:
+    urls = [s[len("URL in "):] for s in row.sources if s.startswith("URL in ")]
+    configured = [s for s in row.sources if not s.startswith("URL in ")]
+    if urls and not configured:
+        return f"contacted (URL in {', '.join(urls)})"
+    return "configured"
