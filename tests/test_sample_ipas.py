@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from test_sample_reports import _normalise_html, _normalise_json
+from test_sample_reports import check_committed_reports
 
 from mstg_pinscan._cli import main
 
@@ -66,15 +65,7 @@ def test_sample_ipa(app: str, tmp_path: Path) -> None:
     assert report["app"]["platform"] == "ios"
     shown = {d["rule_name"] for d in report["decisions"] if d["status"] in ("fail", "warn")}
     assert shown == rules
-    for suffix, normalise in ((".json", _normalise_json), (".html", _normalise_html)):
-        fresh = (tmp_path / f"{app}{suffix}").read_text()
-        committed = REPORTS / f"{app}{suffix}"
-        if os.environ.get("PINSCAN_REGENERATE") and (
-            not committed.exists() or normalise(committed.read_text()) != normalise(fresh)
-        ):
-            committed.write_text(fresh)
-        assert committed.exists(), f"missing {committed}; regenerate with PINSCAN_REGENERATE=1"
-        assert normalise(committed.read_text()) == normalise(fresh), f"{committed} is stale"
+    check_committed_reports(tmp_path, app)
 
 
 def test_pinned_domain_details() -> None:

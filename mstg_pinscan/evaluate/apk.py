@@ -22,11 +22,14 @@ from mstg_pinscan.evaluate.hosts import (
     EVERY_OTHER_HOST,
     add_code_pins,
     android_host_rows,
+    how_known,
     is_local,
     merge_rows,
+    where_known,
 )
 from mstg_pinscan.evaluate.levels import LevelIndex, public_roots
 from mstg_pinscan.evaluate.policy import Policy, policies
+from mstg_pinscan.evaluate.result import assemble_result
 from mstg_pinscan.evaluate.verdict import decide_verdict
 from mstg_pinscan.facts.android import AndroidFacts
 from mstg_pinscan.facts.code import CodeFacts
@@ -114,18 +117,11 @@ def evaluate_android(
         unattributed=_unattributed(facts),
     )
     manifest = facts.manifest
-    return ScanResult(
-        app=AppInfo(file=path.name, sha256=sha256, platform=Platform.ANDROID,
-                    id=manifest.package, version=manifest.version_name,
-                    min_os=str(manifest.min_sdk), target_sdk=manifest.target_sdk),
-        verdict=verdict,
-        hosts=tuple(hosts),
-        certificates=facts.certificates,
-        decisions=tuple(sorted(decisions, key=Decision.sort_key)),
-        skipped=tuple(sorted(set(skipped), key=lambda s: (s.item, s.reason))),
-        as_of=as_of,
-        config_files=tuple(c.file for c in facts.configs),
-    )
+    app = AppInfo(file=path.name, sha256=sha256, platform=Platform.ANDROID,
+                  id=manifest.package, version=manifest.version_name,
+                  min_os=str(manifest.min_sdk), target_sdk=manifest.target_sdk)
+    return assemble_result(app, verdict, hosts, facts.certificates, decisions, skipped, as_of,
+                           (c.file for c in facts.configs))
 
 
 def _okhttp_patterns(
@@ -243,22 +239,13 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: AndroidFacts) -> li
         return [catalog.decide("no-pinning", where,
                                "no host is pinned by the configuration or by code, and the "
                                "system store is trusted")]
+    configured = {d.name for c in facts.configs for dc in c.all_domain_configs()
+                  for d in dc.domains}
+    if facts.code is not None:
+        configured |= {c.pattern for c in facts.code.pinner_calls if c.pattern}
     return [
-        catalog.decide("host-not-pinned", Location(*_first_location(row).split(":", 1)),
-                       f"{row.host} is {_how_known(row)} but neither pinned nor limited to "
-                       "bundled anchors", host=row.host)
+        catalog.decide("host-not-pinned", Location(*where_known(row).split(":", 1)),
+                       f"{row.host} is {how_known(row, configured)} but neither pinned nor "
+                       "limited to bundled anchors", host=row.host)
         for row in first_party if not row.protected
     ]
-
-
-def _first_location(row: HostRow) -> str:
-    """Where to point for a host: a URL's file, else code, else the configuration."""
-    for source in row.sources:
-        if source.startswith("URL in "):
-            return source[len("URL in "):]
-    return next((s for s in row.sources if s.startswith("classes")), row.sources[0])
-
-
-def _how_known(row: HostRow) -> str:
-    urls = [s[len("URL in "):] for s in row.sources if s.startswith("URL in ")]
-    return f"contacted (URL in {', '.join(urls)})" if urls else "configured"

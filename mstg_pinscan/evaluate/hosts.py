@@ -14,6 +14,7 @@ from mstg_pinscan.evaluate.policy import Policy
 from mstg_pinscan.models import CertificateInfo, HostPin, HostRow, PinLevel
 
 EVERY_OTHER_HOST = "*"
+URL_SOURCE = "URL in "
 _LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 
@@ -202,3 +203,20 @@ def _join(host: str, rows: list[HostRow]) -> HostRow:
         cleartext_permitted=any(r.cleartext_permitted for r in rows),
         sources=tuple(dict.fromkeys(s for r in rows for s in r.sources)),
     )
+
+
+def where_known(row: HostRow) -> str:
+    """Where to point for a host: a URL's file, else code, else the configuration."""
+    for source in row.sources:
+        if source.startswith(URL_SOURCE):
+            return source[len(URL_SOURCE):]
+    return next((s for s in row.sources if s.startswith("classes")), row.sources[0])
+
+
+def how_known(row: HostRow, configured: set[str]) -> str:
+    """``configured`` for a host the app names in its configuration or pinner, else how it
+    was seen contacted."""
+    urls = [s[len(URL_SOURCE):] for s in row.sources if s.startswith(URL_SOURCE)]
+    if urls and row.host not in configured:
+        return f"contacted (URL in {', '.join(urls)})"
+    return "configured"

@@ -16,8 +16,9 @@ from mstg_pinscan.evaluate.endpoints import (
     is_public_suffix,
     registrable_domain,
 )
-from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST, is_local
+from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST, how_known, is_local, where_known
 from mstg_pinscan.evaluate.levels import LevelIndex, public_roots, strongest
+from mstg_pinscan.evaluate.result import assemble_result
 from mstg_pinscan.evaluate.verdict import decide_verdict
 from mstg_pinscan.facts.code import URL_PATTERN
 from mstg_pinscan.facts.ios import IosFacts, IosPart
@@ -286,17 +287,10 @@ def evaluate_ios(facts: IosFacts, catalog: Catalog, options: EvaluationOptions, 
     verdict = decide_verdict(decisions, hosts, catalog, code_unanalysed=bool(unread),
                              unattributed=_unattributed(facts))
     app = facts.app
-    return ScanResult(
-        app=AppInfo(file=path.name, sha256=sha256, platform=Platform.IOS, id=app.bundle_id,
-                    version=app.version, min_os=app.minimum_os, target_sdk=None),
-        verdict=verdict,
-        hosts=tuple(hosts),
-        certificates=facts.certificates,
-        decisions=tuple(sorted(decisions, key=Decision.sort_key)),
-        skipped=tuple(sorted(set(skipped), key=lambda s: (s.item, s.reason))),
-        as_of=as_of,
-        config_files=(app.plist,),
-    )
+    info = AppInfo(file=path.name, sha256=sha256, platform=Platform.IOS, id=app.bundle_id,
+                   version=app.version, min_os=app.minimum_os, target_sdk=None)
+    return assemble_result(info, verdict, hosts, facts.certificates, decisions, skipped, as_of,
+                           (app.plist,))
 
 
 def _owned_domains(facts: IosFacts, options: EvaluationOptions) -> set[str]:
@@ -431,20 +425,10 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: IosFacts) -> list[D
             return []  # the binary may pin; the verdict says what could not be seen
         return [catalog.decide("ios-no-pinning", where,
                                "no host is pinned by NSPinnedDomains or TrustKit")]
-    return [catalog.decide("ios-host-not-pinned", Location(*_where(h).split(":", 1)),
-                           f"{h.host} is {_how_known(h)} but pinned by neither NSPinnedDomains "
-                           "nor TrustKit", host=h.host)
+    ats = facts.app.ats
+    configured = {e.name for e in ats.exceptions} | {p.name for p in ats.pinned} | {
+        d.name for d in (facts.app.trustkit.domains if facts.app.trustkit else ())}
+    return [catalog.decide("ios-host-not-pinned", Location(*where_known(h).split(":", 1)),
+                           f"{h.host} is {how_known(h, configured)} but pinned by neither "
+                           "NSPinnedDomains nor TrustKit", host=h.host)
             for h in first_party if not h.protected]
-
-
-def _where(row: HostRow) -> str:
-    urls = [s[len("URL in "):] for s in row.sources if s.startswith("URL in ")]
-    return urls[0] if urls else row.sources[0]
-
-
-def _how_known(row: HostRow) -> str:
-    urls = [s[len("URL in "):] for s in row.sources if s.startswith("URL in ")]
-    configured = [s for s in row.sources if not s.startswith("URL in ")]
-    if urls and not configured:
-        return f"contacted (URL in {', '.join(urls)})"
-    return "configured"
