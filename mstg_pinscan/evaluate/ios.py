@@ -214,9 +214,12 @@ def check_binary(catalog: Catalog, evidence: BinaryEvidence, ats_pinned: bool) -
     handlers = selectors & _CHALLENGES
     if handlers and "credentialForTrust:" in selectors and not evaluates and (
             not evidence.encrypted):
+        owners = sorted({name for one in evidence.slices
+                         for name, found in one.implemented.items() if found & handlers})
+        where_implemented = f" implemented by {', '.join(owners)}" if owners else ""
         add("ios-trust-not-evaluated",
-            f"challenge handler ({', '.join(sorted(handlers))}) and credentialForTrust:, but no "
-            "SecTrustEvaluate import")
+            f"challenge handler ({', '.join(sorted(handlers))}){where_implemented} and "
+            "credentialForTrust:, but no SecTrustEvaluate import")
     if "setAllowsAnyHTTPSCertificate:forHost:" in selectors:
         add("ios-allows-any-https-certificate", "selector setAllowsAnyHTTPSCertificate:forHost:")
     relaxing = sorted(selectors & {"setAllowInvalidCertificates:", "setValidatesDomainName:"})

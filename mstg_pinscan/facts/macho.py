@@ -1,9 +1,10 @@
 """Evidence from an iOS Mach-O binary, every slice of a fat binary, read with LIEF.
 
-This first reader works from what names a binary carries: imported Security symbols, the
-Objective-C class and selector names (the ``__objc_classname`` and ``__objc_methname``
-string sections, chosen by section type and segment, not by name alone), C strings and
-symbol names (Swift type names), and ``LC_ENCRYPTION_INFO``. An App Store binary is
+It works from what names a binary carries: imported Security symbols, the Objective-C
+classes and the selectors each implements (walked from ``__objc_classlist``, see
+facts.objc), selector and class names in the string sections (chosen by section type, since
+linkers merge ``__objc_methname`` into ``__cstring``), C strings and symbol names (Swift type
+names), and ``LC_ENCRYPTION_INFO``. An App Store binary is
 FairPlay-encrypted: its text and Objective-C data are unreadable while its imports stay
 readable, so what it does not show is never taken as absent.
 """
@@ -15,6 +16,8 @@ import warnings
 from dataclasses import dataclass, field
 
 import lief
+
+from mstg_pinscan.facts.objc import class_methods
 
 _logger = logging.getLogger(__name__)
 lief.logging.disable()
@@ -61,6 +64,7 @@ class SliceEvidence:
     classes: set[str] = field(default_factory=set)
     swift_types: set[str] = field(default_factory=set)
     strings: set[str] = field(default_factory=set)
+    implemented: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -103,10 +107,9 @@ def read_binary(data: bytes, file: str) -> BinaryEvidence:
 
 
 def _slice(binary: lief.MachO.Binary) -> SliceEvidence:
-    # TODO: walk __objc_classlist to the method lists of each class (relative method lists,
-    # chained fixups) so that a selector is tied to the class that implements it; until then
-    # evidence is per binary, and a handler that evaluates trust in one class hides one that
-    # does not in another.
+    # TODO: which functions a method calls is not read (no disassembly), so whether the class
+    # that implements a challenge handler evaluates the trust is judged from the binary's
+    # imports as a whole: one class that evaluates hides another that does not.
     encryption = binary.encryption_info if binary.has_encryption_info else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # LIEF warns on unknown CPU types
@@ -126,6 +129,12 @@ def _slice(binary: lief.MachO.Binary) -> SliceEvidence:
     evidence.swift_types = {t for t in SWIFT_TYPES
                             if t in text or any(t in symbol for symbol in symbols)}
     evidence.strings = {s for s in STRINGS if s in text or f"_{s}" in imported}
+    if not evidence.encrypted:
+        # Encrypted metadata reads as noise: only a clear binary's classes are walked.
+        evidence.implemented = {name: selectors & set(SELECTORS)
+                                for name, selectors in class_methods(binary).items()}
+        evidence.selectors |= {s for found in evidence.implemented.values() for s in found}
+        evidence.classes |= {c for c in CLASSES if c in evidence.implemented}
     return evidence
 
 
