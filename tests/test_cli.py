@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import plistlib
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -145,8 +147,6 @@ def test_version_and_help() -> None:
 
 
 def _apk(tmp_path: Path, entries: dict[str, bytes]) -> Path:
-    import zipfile
-
     path = tmp_path / "crafted.apk"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in entries.items():
@@ -187,3 +187,41 @@ def test_first_party_option_claims_a_domain(tmp_path: Path) -> None:
           apk])
     rows = {h["host"]: h for h in json.loads(out.read_text())["hosts"]}
     assert rows["partner.pinscan-demo.example"]["first_party"] is True
+
+
+@pytest.mark.parametrize(
+    ("plist", "reason"),
+    [
+        (b"not a plist at all", "Info.plist: not a readable property list"),
+        (b"bplist00" + b"\xff" * 40, "Info.plist: not a readable property list"),
+        (b'<?xml version="1.0"?><!DOCTYPE plist [<!ENTITY a "aaaa">]><plist><dict>'
+         b"<key>k</key><string>&a;</string></dict></plist>",
+         "Info.plist: not a readable property list"),
+        (b'<?xml version="1.0"?><plist><array/></plist>', "not a dictionary"),
+    ],
+    ids=["garbage", "truncated-binary", "entity", "array"],
+)
+def test_malformed_ipa_one_line_exit_2(tmp_path: Path, plist: bytes, reason: str) -> None:
+    ipa = tmp_path / "crafted.ipa"
+    with zipfile.ZipFile(ipa, "w") as archive:
+        archive.writestr("Payload/A.app/Info.plist", plist)
+    done = _run(str(ipa), cwd=tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"pinscan: error: {ipa}:"), done.stderr
+    assert reason in lines[0]
+    assert not (tmp_path / "reports").exists()
+
+
+def test_malformed_mach_o_is_reported_not_fatal(tmp_path: Path) -> None:
+    ipa = tmp_path / "crafted.ipa"
+    info = {"CFBundleIdentifier": "org.example.a", "CFBundleExecutable": "A"}
+    with zipfile.ZipFile(ipa, "w") as archive:
+        archive.writestr("Payload/A.app/Info.plist", plistlib.dumps(info))
+        archive.writestr("Payload/A.app/A", b"\xcf\xfa\xed\xfe" + b"\xff" * 12)
+    out = tmp_path / "r.json"
+    assert main([*AS_OF, "--format", "json", "-o", str(out), "--fail-on", "never",
+                 str(ipa)]) == 0
+    report = json.loads(out.read_text())
+    assert report["verdict"]["status"] == "inconclusive"
+    assert any(s["item"] == "Payload/A.app/A" for s in report["analysis"]["skipped"])
