@@ -55,7 +55,7 @@ def build_ipa(
     name: str = APP_NAME,
     xml: bool = False,
     files: Mapping[str, bytes] | None = None,
-    executable: bytes | None = None,
+    executable: bytes | None = EXECUTABLE_BLOB,
     extensions: Mapping[str, Mapping[str, Any]] | None = None,
     frameworks: Mapping[str, Mapping[str, Any] | None] | None = None,
     zipped_app: bool = False,

@@ -225,3 +225,40 @@ def test_malformed_mach_o_is_reported_not_fatal(tmp_path: Path) -> None:
     report = json.loads(out.read_text())
     assert report["verdict"]["status"] == "inconclusive"
     assert any(s["item"] == "Payload/A.app/A" for s in report["analysis"]["skipped"])
+
+
+def test_a_bare_info_plist_is_rated_from_its_settings(tmp_path: Path) -> None:
+    plist = tmp_path / "Info.plist"
+    plist.write_bytes(plistlib.dumps({"NSAppTransportSecurity": {"NSPinnedDomains": {
+        "api.example.com": {"NSPinnedCAIdentities": [
+            {"SPKI-SHA256-BASE64": "aYVvMu6cLVONXBC/V7QL8VpaKkkSC6oH+jWRBRFOC4U="},
+            {"SPKI-SHA256-BASE64": "rTIyPM+S7Gn2osbBoxcLB9ZBYIzk+hzpiuO3zS5oYng="}]}}}},
+        fmt=plistlib.FMT_BINARY))
+    out = tmp_path / "r.json"
+    assert main([*AS_OF, "--format", "json", "-o", str(out), str(plist)]) == 0
+    report = json.loads(out.read_text())
+    assert report["app"]["platform"] == "ios"
+    assert report["verdict"]["status"] == "pass"
+    assert "not analysed" in report["verdict"]["reason"]  # no binary came with it
+
+
+def test_a_bare_plist_without_pinning_is_inconclusive(tmp_path: Path) -> None:
+    plist = tmp_path / "Info.plist"
+    plist.write_bytes(plistlib.dumps({"CFBundleIdentifier": "org.example.a"}))
+    out = tmp_path / "r.json"
+    main([*AS_OF, "--format", "json", "-o", str(out), "--fail-on", "never", str(plist)])
+    assert json.loads(out.read_text())["verdict"]["status"] == "inconclusive"
+
+
+def test_a_zipped_framework_and_a_missing_executable(tmp_path: Path) -> None:
+    bundle = tmp_path / "Net.framework.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("Net.framework/Info.plist", plistlib.dumps(
+            {"CFBundleIdentifier": "org.example.net", "CFBundleExecutable": "Net"}))
+    out = tmp_path / "r.json"
+    main([*AS_OF, "--format", "json", "-o", str(out), "--fail-on", "never", str(bundle)])
+    report = json.loads(out.read_text())
+    assert report["app"]["id"] == "org.example.net"
+    # The executable it names is not there: nothing can be said about pinning in code.
+    assert report["verdict"]["status"] == "inconclusive"
+    assert any(s["item"] == "Net.framework/Net" for s in report["analysis"]["skipped"])

@@ -285,8 +285,8 @@ def evaluate_ios(facts: IosFacts, catalog: Catalog, options: EvaluationOptions, 
     skipped = list(facts.skipped)
     unread = _unread_binaries(facts)
     if unread:
-        skipped.append(Skipped(", ".join(unread), "encrypted or unreadable: trust decisions in "
-                               "this binary cannot be read"))
+        skipped.append(Skipped(", ".join(unread), "encrypted, unreadable or missing: trust "
+                               "decisions in this binary cannot be read"))
     verdict = decide_verdict(decisions, hosts, catalog, code_unanalysed=bool(unread),
                              unattributed=_unattributed(facts))
     app = facts.app
@@ -407,7 +407,8 @@ def _binary_urls(facts: IosFacts) -> list[tuple[str, str]]:
 def _unread_binaries(facts: IosFacts) -> list[str]:
     """Executables whose code could not be read: encrypted, or not parsed at all."""
     read = {e.file for e in facts.evidence if not e.encrypted}
-    return sorted(name for name in facts.binaries if name not in read)
+    unread = [name for name in facts.binaries if name not in read]
+    return sorted([*unread, *facts.missing_executables])
 
 
 def _unattributed(facts: IosFacts) -> str | None:

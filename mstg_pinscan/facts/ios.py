@@ -11,6 +11,7 @@ import logging
 import posixpath
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from mstg_pinscan.errors import FactError, UnpackError
 from mstg_pinscan.facts.blobs import PinString, wants_blob_scan
@@ -28,7 +29,7 @@ from mstg_pinscan.unpack import Bundle
 
 _logger = logging.getLogger(__name__)
 
-_APP = re.compile(r"^(?:Payload/)?([^/]+\.app)/Info\.plist$")
+_APP = re.compile(r"^(?:Payload/[^/]+\.app|[^/]+\.(?:app|framework|appex))/Info\.plist$")
 _PART_KINDS = {".appex": "extension", ".framework": "framework", ".app": "watch app"}
 _NOT_CERTIFICATES = (".png", ".jpg", ".jpeg", ".gif", ".car", ".nib", ".storyboardc",
                      ".strings", ".ttf", ".otf", ".mp3", ".mp4", ".caf", ".wav", ".m4a")
@@ -65,10 +66,12 @@ class IosFacts:
     evidence: tuple[BinaryEvidence, ...]
     trustkit_bundled: bool
     skipped: tuple[Skipped, ...]
+    missing_executables: tuple[str, ...] = ()
 
 
 def app_root(bundle: Bundle) -> str | None:
-    """``Payload/NAME.app`` (or ``NAME.app`` for a zipped .app), or None."""
+    """``Payload/NAME.app`` (or ``NAME.app``, ``NAME.framework``, ``NAME.appex`` zipped on
+    their own), or None."""
     roots = sorted({m.group(0)[: -len("/Info.plist")]
                     for m in (_APP.match(name) for name in bundle.names()) if m})
     return roots[0] if roots else None
@@ -107,7 +110,10 @@ def collect_ios_facts(bundle: Bundle) -> IosFacts:
                    for name in bundle.names()) or any(
         b"TSKPinningValidator" in data or b"initSharedInstanceWithConfiguration" in data
         for data in files.kept.values())
+    missing = tuple(f"{p.root} (CFBundleExecutable)" for p in (app, *parts)
+                    if p.executable is None and p.kind in ("app", "extension"))
     return IosFacts(
+        missing_executables=missing,
         app=app,
         parts=tuple(parts),
         certificates=tuple(sorted(certificates, key=lambda c: (c.path, c.sha256))),
@@ -149,6 +155,12 @@ def _part(bundle: Bundle, root: str, kind: str, required: bool,
     if executable_path and not bundle.has(executable_path):
         skipped.append(Skipped(executable_path, "CFBundleExecutable names no file in the bundle"))
         executable_path = None
+    return part_from_plist(info, root, plist_name, kind, executable_path)
+
+
+def part_from_plist(info: dict[str, Any], root: str, plist_name: str, kind: str,
+                    executable_path: str | None) -> IosPart:
+    """An :class:`IosPart` from a parsed Info.plist."""
 
     def text(key: str) -> str | None:
         value = info.get(key)
@@ -173,3 +185,15 @@ def _may_be_certificate(name: str, executables: set[str]) -> bool:
         return False
     return not any(marker in name for marker in _SIGNATURE) and not lowered.endswith(
         "info.plist")
+
+
+def ios_facts_from_plist(data: bytes, name: str) -> IosFacts:
+    """Facts of a bare Info.plist (no bundle): its ATS and TrustKit settings only; the
+    binary it would describe is missing, which the verdict says."""
+    info = load_plist(data, name)
+    app = part_from_plist(info, "", name, "app", None)
+    return IosFacts(app=app, parts=(), certificates=(), private_keys=(), pin_strings=(),
+                    binaries={}, evidence=(), trustkit_bundled=False,
+                    skipped=(Skipped(name, "a bare Info.plist: no binary, frameworks or "
+                                     "certificates to read"),),
+                    missing_executables=("(no bundle)",))

@@ -29,8 +29,10 @@ def detect_platform(bundle: Bundle) -> Platform:
 
 
 def _is_app_plist(name: str) -> bool:
-    """``Payload/NAME.app/Info.plist`` (an IPA) or ``NAME.app/Info.plist`` (a zipped .app)."""
+    """``Payload/NAME.app/Info.plist`` (an IPA), or the Info.plist of a zipped ``.app``,
+    ``.framework`` or ``.appex``."""
     parts = name.split("/")
     if len(parts) == 3 and parts[0] == "Payload":
-        parts = parts[1:]
-    return len(parts) == 2 and parts[0].endswith(".app") and parts[1] == "Info.plist"
+        return parts[1].endswith(".app") and parts[2] == "Info.plist"
+    return len(parts) == 2 and parts[0].endswith((".app", ".framework", ".appex")) and (
+        parts[1] == "Info.plist")

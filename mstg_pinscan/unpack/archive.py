@@ -51,7 +51,7 @@ class Bundle:
         self.path = path
         self.limits = limits or UnpackLimits()
         self._inflated_total = 0
-        self.sha256 = _sha256_of(path)
+        self.sha256 = sha256_of(path)
         self._zip = _open_zip(path)
         self.entries = self._index_entries()
 
@@ -164,7 +164,8 @@ class Bundle:
                 )
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, in chunks; raises :class:`UnpackError` when it cannot be read."""
     digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:

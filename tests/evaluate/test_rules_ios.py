@@ -276,7 +276,7 @@ POSITIVE = [
           f"framework {ROOT}/Frameworks/Kit.framework allows", id="framework"),
     # PS5030
     fires("ios-no-pinning", "fail/medium", ipa(), None,
-          "no host is pinned by NSPinnedDomains or TrustKit", id="no-ats-no-executable"),
+          "no host is pinned by NSPinnedDomains or TrustKit", id="no-ats-empty-binary"),
     fires("ios-no-pinning", "fail/medium",
           ipa(ats(exceptions={API: {"NSExceptionMinimumTLSVersion": "TLSv1.2"}})), None,
           "no host is pinned", id="exception-domain-only"),

@@ -34,7 +34,7 @@ def _der(subject: str, **kwargs: object) -> tuple[bytes, str]:
 
 
 def test_app_part_from_a_binary_plist(tmp_path: Path) -> None:
-    facts = collect(build_ipa(tmp_path, app_info(**PINNED)))
+    facts = collect(build_ipa(tmp_path, app_info(**PINNED), executable=None))
     app = facts.app
     assert (app.kind, app.root, app.plist) == ("app", ROOT, f"{ROOT}/Info.plist")
     assert (app.bundle_id, app.version, app.minimum_os) == (BUNDLE_ID, "1.2.3", "14.0")
@@ -64,7 +64,7 @@ def test_nested_parts_have_their_own_settings(tmp_path: Path) -> None:
     watch = plist_bytes({"CFBundleIdentifier": f"{BUNDLE_ID}.watch"})
     facts = collect(build_ipa(
         tmp_path, app_info(), extensions={"Share": extension}, frameworks={"Kit": framework},
-        files={"Watch/Acme Watch.app/Info.plist": watch,
+        executable=None, files={"Watch/Acme Watch.app/Info.plist": watch,
                "en.lproj/Info.plist": plist_bytes({"CFBundleName": "Acme"})}))
     parts = {p.root: p for p in facts.parts}
     assert set(parts) == {f"{ROOT}/PlugIns/Share.appex", f"{ROOT}/Frameworks/Kit.framework",
@@ -98,7 +98,7 @@ def test_executable_named_by_the_plist_is_kept(tmp_path: Path) -> None:
 
 
 def test_executable_that_is_missing_is_skipped(tmp_path: Path) -> None:
-    facts = collect(build_ipa(tmp_path, app_info(CFBundleExecutable="Gone")))
+    facts = collect(build_ipa(tmp_path, app_info(CFBundleExecutable="Gone"), executable=None))
     assert facts.app.executable is None and facts.binaries == {}
     assert [(s.item, s.reason) for s in facts.skipped] == [
         (f"{ROOT}/Gone", "CFBundleExecutable names no file in the bundle")]
