@@ -54,6 +54,9 @@ _CHALLENGES = {"URLSession:didReceiveChallenge:completionHandler:",
                "connection:willSendRequestForAuthenticationChallenge:",
                "connection:didReceiveAuthenticationChallenge:"}
 _PINNING_TYPES = {"PinnedCertificatesTrustEvaluator", "PublicKeysTrustEvaluator"}
+_EVALUATE = {"_SecTrustEvaluateWithError", "_SecTrustEvaluate", "_SecTrustEvaluateAsyncWithError"}
+_KEY_INSPECTION = {"_SecCertificateCopyKey", "_SecTrustCopyKey", "_SecTrustCopyPublicKey",
+                   "_SecCertificateCopyData", "_SecKeyCopyExternalRepresentation", "_CC_SHA256"}
 _OLD_TLS = {"TLSv1.0", "TLSv1.1"}
 
 
@@ -209,10 +212,17 @@ def check_binary(catalog: Catalog, evidence: BinaryEvidence, ats_pinned: bool) -
     cpus = ", ".join(s.cpu for s in evidence.slices)
     if evidence.encrypted:
         add("ios-binary-encrypted", f"cryptid 1 in {cpus}; only imports are readable")
-    evaluates = imports & {"_SecTrustEvaluateWithError", "_SecTrustEvaluate",
-                           "_SecTrustEvaluateAsyncWithError"}
+    evaluates = imports & _EVALUATE
     handlers = selectors & _CHALLENGES
-    if handlers and "credentialForTrust:" in selectors and not evaluates and (
+    per_class = _handler_class_calls(evidence)
+    if per_class and "credentialForTrust:" in selectors:
+        # The methods' own calls are known: judge each class that handles challenges.
+        for owner, calls in sorted(per_class.items()):
+            if not calls & _EVALUATE:
+                add("ios-trust-not-evaluated",
+                    f"{owner} handles server-trust challenges, and none of its methods calls "
+                    "a SecTrustEvaluate function; the binary uses credentialForTrust:")
+    elif handlers and "credentialForTrust:" in selectors and not evaluates and (
             not evidence.encrypted):
         owners = sorted({name for one in evidence.slices
                          for name, found in one.implemented.items() if found & handlers})
@@ -234,6 +244,9 @@ def check_binary(catalog: Catalog, evidence: BinaryEvidence, ats_pinned: bool) -
         pinning.append("AFSecurityPolicy pinning mode")
     if {"_SecTrustCopyKey", "_SecTrustCopyPublicKey"} & imports and evaluates:
         pinning.append("key extraction after trust evaluation (SecTrustCopyKey)")
+    pinning += [f"{owner} evaluates the trust and inspects the certificates' keys"
+                for owner, calls in sorted(per_class.items())
+                if calls & _EVALUATE and calls & _KEY_INSPECTION]
     if pinning:
         add("ios-pinning-in-binary", f"{'; '.join(pinning)} in {evidence.file}")
     other = sorted(imports - set(SECURITY_SYMBOLS))
@@ -250,9 +263,21 @@ def binary_pinning(evidence: BinaryEvidence) -> bool:
     swift = evidence.union("swift_types")
     classes = evidence.union("classes")
     imports = evidence.union("imports")
-    return bool(swift & _PINNING_TYPES or classes & {"TSKPinningValidator"} or (
+    handler_pins = any(calls & _EVALUATE and calls & _KEY_INSPECTION
+                       for calls in _handler_class_calls(evidence).values())
+    return bool(swift & _PINNING_TYPES or classes & {"TSKPinningValidator"} or handler_pins or (
         {"_SecTrustCopyKey", "_SecTrustCopyPublicKey"} & imports
         and imports & {"_SecTrustEvaluateWithError", "_SecTrustEvaluate"}))
+
+
+def _handler_class_calls(evidence: BinaryEvidence) -> dict[str, set[str]]:
+    """Class -> everything its methods call, for the classes that handle challenges."""
+    per_class: dict[str, set[str]] = {}
+    for one in evidence.slices:
+        for key, calls in one.calls.items():
+            owner = key.split(" ", 1)[0]
+            per_class.setdefault(owner, set()).update(calls)
+    return per_class
 
 
 def _usable(values: set[str]) -> list[str]:

@@ -12,12 +12,13 @@ readable, so what it does not show is never taken as absent.
 from __future__ import annotations
 
 import logging
+import struct
 import warnings
 from dataclasses import dataclass, field
 
 import lief
 
-from mstg_pinscan.facts.objc import class_methods
+from mstg_pinscan.facts.objc import implementations
 
 _logger = logging.getLogger(__name__)
 lief.logging.disable()
@@ -40,6 +41,11 @@ SELECTORS = (
     "policyWithPinningMode:withPinnedCertificates:", "setAllowInvalidCertificates:",
     "setValidatesDomainName:", "serverTrust",
 )
+_HANDLERS = {"URLSession:didReceiveChallenge:completionHandler:",
+             "URLSession:task:didReceiveChallenge:completionHandler:",
+             "connection:willSendRequestForAuthenticationChallenge:",
+             "connection:didReceiveAuthenticationChallenge:"}
+_MAX_INSTRUCTIONS = 16_384
 CLASSES = ("AFSecurityPolicy", "AFHTTPSessionManager", "TSKPinningValidator", "TrustKit",
            "TSKTrustKitConfig")
 SWIFT_TYPES = ("ServerTrustManager", "PinnedCertificatesTrustEvaluator",
@@ -65,6 +71,8 @@ class SliceEvidence:
     swift_types: set[str] = field(default_factory=set)
     strings: set[str] = field(default_factory=set)
     implemented: dict[str, set[str]] = field(default_factory=dict)
+    # "Class selector" -> imported functions the method body calls (ARM64 slices only).
+    calls: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,9 +115,8 @@ def read_binary(data: bytes, file: str) -> BinaryEvidence:
 
 
 def _slice(binary: lief.MachO.Binary) -> SliceEvidence:
-    # TODO: which functions a method calls is not read (no disassembly), so whether the class
-    # that implements a challenge handler evaluates the trust is judged from the binary's
-    # imports as a whole: one class that evaluates hides another that does not.
+    # TODO: the calls of a method are read on ARM64 slices only (direct BL/B to a stub); an
+    # x86_64-only binary falls back to the imports of the binary as a whole.
     encryption = binary.encryption_info if binary.has_encryption_info else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # LIEF warns on unknown CPU types
@@ -131,11 +138,70 @@ def _slice(binary: lief.MachO.Binary) -> SliceEvidence:
     evidence.strings = {s for s in STRINGS if s in text or f"_{s}" in imported}
     if not evidence.encrypted:
         # Encrypted metadata reads as noise: only a clear binary's classes are walked.
-        evidence.implemented = {name: selectors & set(SELECTORS)
-                                for name, selectors in class_methods(binary).items()}
+        methods = implementations(binary)
+        evidence.implemented = {name: set(found) & set(SELECTORS)
+                                for name, found in methods.items()}
         evidence.selectors |= {s for found in evidence.implemented.values() for s in found}
         evidence.classes |= {c for c in CLASSES if c in evidence.implemented}
+        if cpu == "ARM64":
+            evidence.calls = _calls(binary, methods)
     return evidence
+
+
+def _calls(binary: lief.MachO.Binary, methods: dict[str, dict[str, int]]) -> dict[str, set[str]]:
+    """Imported functions each method of a class with a challenge handler calls directly."""
+    stubs = _stub_targets(binary)
+    function_starts = binary.function_starts
+    starts = sorted(binary.imagebase + offset for offset in function_starts.functions) if (
+        function_starts is not None) else []
+    found = {}
+    for name, selectors in methods.items():
+        if not set(selectors) & _HANDLERS:
+            continue
+        for selector, imp in selectors.items():
+            if imp:
+                found[f"{name} {selector}"] = _called(binary, imp, starts, stubs)
+    return found
+
+
+def _stub_targets(binary: lief.MachO.Binary) -> dict[int, str]:
+    """Address of each __stubs entry -> the imported symbol it jumps to."""
+    section = binary.get_section("__stubs")
+    command = binary.dynamic_symbol_command
+    if section is None or command is None or not section.reserved2:
+        return {}
+    symbols = list(command.indirect_symbols)
+    targets = {}
+    for index in range(section.size // section.reserved2):
+        position = section.reserved1 + index
+        if position < len(symbols):
+            name = symbols[position].name
+            address = section.virtual_address + index * section.reserved2
+            targets[address] = name if isinstance(name, str) else name.decode("ascii", "replace")
+    return targets
+
+
+def _called(binary: lief.MachO.Binary, start: int, starts: list[int],
+            stubs: dict[int, str]) -> set[str]:
+    """Targets of the BL and B instructions from ``start`` to the next function start."""
+    following = [s for s in starts if s > start]
+    end = min(following[0] if following else start + 4 * _MAX_INSTRUCTIONS,
+              start + 4 * _MAX_INSTRUCTIONS)
+    try:
+        code = bytes(binary.get_content_from_virtual_address(start, end - start))
+    except (RuntimeError, ValueError, TypeError):
+        return set()
+    called = set()
+    for offset in range(0, len(code) - 3, 4):
+        (word,) = struct.unpack_from("<I", code, offset)
+        if word & 0x7C000000 == 0x14000000:  # B or BL imm26
+            delta = (word & 0x03FFFFFF) << 2
+            if delta & 0x08000000:
+                delta -= 1 << 28
+            target = stubs.get(start + offset + delta)
+            if target:
+                called.add(target)
+    return called
 
 
 def _strings(binary: lief.MachO.Binary, section_name: str) -> set[str]:

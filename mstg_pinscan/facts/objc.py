@@ -68,52 +68,59 @@ class _Memory:
 
 def class_methods(binary: lief.MachO.Binary) -> dict[str, set[str]]:
     """Class name -> selectors it implements (instance and class methods)."""
+    return {name: set(methods) for name, methods in implementations(binary).items()}
+
+
+def implementations(binary: lief.MachO.Binary) -> dict[str, dict[str, int]]:
+    """Class name -> selector -> address of its implementation (0 when unknown)."""
     section = binary.get_section("__objc_classlist")
     if section is None:
         return {}
     memory = _Memory(binary)
-    found: dict[str, set[str]] = {}
+    found: dict[str, dict[str, int]] = {}
     count = min(section.size // 8, _MAX_CLASSES)
     for index in range(count):
         class_address = memory.pointer(section.virtual_address + index * 8)
         if not class_address:
             continue
-        name, selectors = _class(memory, class_address)
+        name, methods = _class(memory, class_address)
         metaclass = memory.pointer(class_address)
         if metaclass:
-            selectors |= _class(memory, metaclass)[1]
+            methods.update(_class(memory, metaclass)[1])
         if name:
-            found.setdefault(name, set()).update(selectors)
+            found.setdefault(name, {}).update(methods)
     return found
 
 
-def _class(memory: _Memory, address: int) -> tuple[str | None, set[str]]:
+def _class(memory: _Memory, address: int) -> tuple[str | None, dict[str, int]]:
     data = memory.pointer(address + 32) & ~7  # class_t.data, with flag bits below 8
     if not data:
-        return None, set()
+        return None, {}
     name = memory.string(memory.pointer(data + 24))
     return name, _methods(memory, memory.pointer(data + 32))
 
 
-def _methods(memory: _Memory, address: int) -> set[str]:
+def _methods(memory: _Memory, address: int) -> dict[str, int]:
     header = memory.read(address, 8) if address else b""
     if not header:
-        return set()
+        return {}
     flags_and_size, count = struct.unpack("<II", header)
     size = flags_and_size & 0xFFFC
-    selectors: set[str] = set()
+    methods: dict[str, int] = {}
     if not size or count > _MAX_METHODS:
-        return selectors
+        return methods
     for index in range(count):
         entry = address + 8 + index * size
         if flags_and_size & _RELATIVE:
-            raw = memory.read(entry, 4)
+            raw = memory.read(entry, 12)
             if not raw:
                 break
-            (offset,) = struct.unpack("<i", raw)
-            name = memory.string(memory.pointer(entry + offset))
+            name_offset, _, imp_offset = struct.unpack("<iii", raw)
+            name = memory.string(memory.pointer(entry + name_offset))
+            imp = entry + 8 + imp_offset
         else:
             name = memory.string(memory.pointer(entry))
+            imp = memory.pointer(entry + 16)
         if name:
-            selectors.add(name)
-    return selectors
+            methods[name] = imp
+    return methods

@@ -17,9 +17,11 @@ HANDLER = "URLSession:didReceiveChallenge:completionHandler:"
 
 def evidence(*, encrypted: bool = False, imports: set[str] | None = None,
              selectors: set[str] | None = None, classes: set[str] | None = None,
-             swift: set[str] | None = None, strings: set[str] | None = None) -> BinaryEvidence:
+             swift: set[str] | None = None, strings: set[str] | None = None,
+             calls: dict[str, set[str]] | None = None) -> BinaryEvidence:
     one = SliceEvidence("ARM64", encrypted, imports or set(), selectors or set(),
-                        classes or set(), swift or set(), strings or set())
+                        classes or set(), swift or set(), strings or set(),
+                        calls=calls or {})
     return BinaryEvidence("Payload/A.app/A", (one,))
 
 
@@ -32,6 +34,12 @@ POSITIVE = [
     pytest.param("ios-trust-not-evaluated",
                  evidence(selectors={HANDLER, "credentialForTrust:"}), False,
                  id="handler-without-evaluation"),
+    pytest.param("ios-trust-not-evaluated",
+                 evidence(selectors={HANDLER, "credentialForTrust:"},
+                          imports={"_SecTrustEvaluateWithError"},
+                          calls={f"Good {HANDLER}": {"_SecTrustEvaluateWithError"},
+                                 f"Lax {HANDLER}": {"_objc_msgSend"}}), False,
+                 id="one-class-evaluates-another-does-not"),
     pytest.param("ios-allows-any-https-certificate",
                  evidence(selectors={"setAllowsAnyHTTPSCertificate:forHost:"}), False,
                  id="private-api"),
@@ -61,6 +69,11 @@ NEGATIVE = [
     pytest.param("ios-trust-not-evaluated",
                  evidence(encrypted=True, selectors={HANDLER, "credentialForTrust:"}), False,
                  id="encrypted-names-prove-nothing"),
+    pytest.param("ios-trust-not-evaluated",
+                 evidence(selectors={HANDLER, "credentialForTrust:"},
+                          calls={f"Good {HANDLER}": {"_objc_msgSend"},
+                                 "Good validate:": {"_SecTrustEvaluateWithError"}}), False,
+                 id="evaluated-in-a-helper-method-of-the-class"),
     pytest.param("ios-allows-any-https-certificate", evidence(selectors={HANDLER}), False,
                  id="no-private-api"),
     pytest.param("afnetworking-invalid-certificates",
@@ -95,3 +108,12 @@ def test_binary_pinning_counts_for_the_verdict() -> None:
     assert binary_pinning(evidence(swift={"PinnedCertificatesTrustEvaluator"}))
     assert binary_pinning(evidence(classes={"TSKPinningValidator"}))
     assert not binary_pinning(evidence(swift={"DisabledTrustEvaluator"}))
+
+
+def test_the_class_that_does_not_evaluate_is_named(catalog: Catalog) -> None:
+    found = evidence(selectors={HANDLER, "credentialForTrust:"},
+                     calls={f"Good {HANDLER}": {"_SecTrustEvaluateWithError"},
+                            f"Lax {HANDLER}": {"_objc_msgSend"}})
+    (decision,) = [d for d in check_binary(catalog, found, False)
+                   if d.rule_name == "ios-trust-not-evaluated"]
+    assert decision.evidence.startswith("Lax handles server-trust challenges")

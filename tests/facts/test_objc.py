@@ -82,7 +82,7 @@ def test_classic_method_list() -> None:
         fake.put(address, text)
     entries = b"".join(struct.pack("<QQQ", address, 0, 0) for address in names)
     fake.put(0x2000, struct.pack("<II", 24, 2) + entries)
-    assert _methods(_Memory(fake), 0x2000) == {"fetch:", "init"}  # type: ignore[arg-type]
+    assert set(_methods(_Memory(fake), 0x2000)) == {"fetch:", "init"}  # type: ignore[arg-type]
 
 
 def test_relative_method_list() -> None:
@@ -92,7 +92,7 @@ def test_relative_method_list() -> None:
     entry = 0x2000 + 8
     offset = 0x3000 - entry  # the name field: a 32-bit offset to the selector reference
     fake.put(0x2000, struct.pack("<II", 0x80000000 | 12, 1) + struct.pack("<iii", offset, 0, 0))
-    assert _methods(_Memory(fake), 0x2000) == {HANDLER}  # type: ignore[arg-type]
+    assert set(_methods(_Memory(fake), 0x2000)) == {HANDLER}  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -115,5 +115,26 @@ def test_garbage_names_are_not_names() -> None:
     fake = FakeBinary()
     fake.put(0x1000, b"\xff\xfe\x01\x02\x00")
     fake.put(0x2000, struct.pack("<II", 24, 1) + struct.pack("<QQQ", 0x1000, 0, 0))
-    assert _methods(_Memory(fake), 0x2000) == set()  # type: ignore[arg-type]
-    assert _methods(_Memory(fake), 0x9999) == set()  # type: ignore[arg-type]
+    assert _methods(_Memory(fake), 0x2000) == {}  # type: ignore[arg-type]
+    assert _methods(_Memory(fake), 0x9999) == {}  # type: ignore[arg-type]
+
+
+def _calls(ipa: str, name: str) -> dict[str, set[str]]:
+    evidence = read_binary(_binary(ipa, name), name)
+    return {key: calls for one in evidence.slices for key, calls in one.calls.items()}
+
+
+def test_a_handler_that_never_evaluates() -> None:
+    calls = _calls("trust_any.ipa", "TrustAny")
+    handler = calls[f"PSTrustAnySessionDelegate {HANDLER}"]
+    assert "_objc_msgSend" in handler
+    assert not handler & {"_SecTrustEvaluateWithError", "_SecTrustEvaluate"}
+
+
+def test_a_handler_that_evaluates_and_pins() -> None:
+    pinned = _calls("ats_pinned.ipa", "Pinned")
+    assert "_SecTrustEvaluateWithError" in pinned[f"PSPinnedSessionDelegate {HANDLER}"]
+    assert "_SecCertificateCopyData" in pinned["PSPinnedSessionDelegate chainContainsIssuingCA:"]
+    framework = _calls("with_extension.ipa", "Net")
+    assert {"_SecTrustEvaluateWithError", "_CC_SHA256"} <= framework[
+        f"PSNetPinningDelegate {HANDLER}"]
