@@ -10,8 +10,10 @@ import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from mstg_pinscan import __version__
+from mstg_pinscan.config import FileConfig, load_config
 from mstg_pinscan.errors import PinscanError, ReportError, UsageError
 from mstg_pinscan.evaluate.catalog import Catalog, load_catalog
 from mstg_pinscan.models import ScanResult, Severity, Status
@@ -19,6 +21,7 @@ from mstg_pinscan.report import Format, writer_for
 from mstg_pinscan.scan import RULES_USED, ScanOptions, scan_file
 
 _logger = logging.getLogger("mstg_pinscan")
+_T = TypeVar("_T")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _FAIL_ON = ("critical", "high", "medium", "low", "never")
@@ -60,18 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", action="append", dest="outputs", metavar="PATH",
                         help="where the matching --format goes ('-' is standard output); "
                         "default: --output-dir/<name>.<format>")
-    parser.add_argument("--output-dir", type=Path, default=Path("reports"), metavar="DIR",
+    parser.add_argument("--output-dir", type=Path, metavar="DIR",
                         help="folder for reports without -o (default: reports)")
-    parser.add_argument("--fail-on", choices=_FAIL_ON, default="high",
+    parser.add_argument("--fail-on", choices=_FAIL_ON,
                         help="exit 1 when a decision of this severity or higher fails or "
                         "warns (default: high)")
     parser.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
                         help="judge expiry dates as of this day instead of today")
-    parser.add_argument("--expiry-warn-days", type=_days, default=30, metavar="N",
+    parser.add_argument("--expiry-warn-days", type=_days, metavar="N",
                         help="warn when pins expire within N days (default: 30)")
     parser.add_argument("--first-party", action="append", default=[], metavar="DOMAIN",
                         help="treat DOMAIN and its subdomains as the app's own; repeatable "
                         "(the package name and configured hosts count already)")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="settings file (default: ./pinscan.toml, else [tool.pinscan] in "
+                        "./pyproject.toml); command-line options win")
     parser.add_argument("--rules", type=Path, metavar="DIR",
                         help="use the rule catalog in DIR instead of the built-in one")
     parser.add_argument("--debug", action="store_true",
@@ -88,23 +94,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         catalog = load_catalog(args.rules)
         catalog.require(RULES_USED)
         outputs = _plan_outputs(args.formats, args.outputs)
+        config = load_config(args.config, Path.cwd())
+        disabled = _disabled_rules(config, catalog)
     except PinscanError as exc:
         _error(exc.diagnostics())
         return EXIT_ERROR
 
-    options = ScanOptions(as_of=args.as_of or date.today(),
-                          expiry_warn_days=args.expiry_warn_days,
-                          first_party=tuple(d.lower().strip(".") for d in args.first_party))
+    first_party = (*config.first_party, *args.first_party)
+    options = ScanOptions(
+        as_of=args.as_of or date.today(),
+        expiry_warn_days=_first(args.expiry_warn_days, config.expiry_warn_days, 30),
+        first_party=tuple(d.lower().strip(".") for d in first_party),
+        disabled_rules=disabled,
+    )
+    fail_on = _first(args.fail_on, config.fail_on, "high")
+    output_dir = _first(args.output_dir, config.output_dir, Path("reports"))
     results, failed = _scan_all(args.files, catalog, options, args.debug)
     if results:
         try:
-            _write_reports(results, outputs, args.output_dir)
+            _write_reports(results, outputs, output_dir)
         except PinscanError as exc:
             _error(exc.diagnostics())
             return EXIT_ERROR
     if failed:
         return EXIT_ERROR
-    return EXIT_FINDINGS if _gates(results, args.fail_on) else EXIT_OK
+    return EXIT_FINDINGS if _gates(results, fail_on) else EXIT_OK
+
+
+def _first(*values: _T | None) -> _T:
+    """The first value that is set: command line, then configuration file, then default."""
+    return next(v for v in values if v is not None)
+
+
+def _disabled_rules(config: FileConfig, catalog: Catalog) -> frozenset[str]:
+    known = set(catalog.rules) | set(catalog.by_id)
+    unknown = sorted(set(config.disable) - known)
+    if unknown:
+        raise UsageError(f"disable names rules the catalog does not have: {unknown}",
+                         path=str(config.path))
+    return frozenset(config.disable)
 
 
 def _scan_all(

@@ -29,7 +29,7 @@ from mstg_pinscan.evaluate.hosts import (
 )
 from mstg_pinscan.evaluate.levels import LevelIndex, public_roots
 from mstg_pinscan.evaluate.policy import Policy, policies
-from mstg_pinscan.evaluate.result import assemble_result
+from mstg_pinscan.evaluate.result import assemble_result, enabled
 from mstg_pinscan.evaluate.verdict import decide_verdict
 from mstg_pinscan.facts.android import AndroidFacts
 from mstg_pinscan.facts.code import CodeFacts
@@ -59,6 +59,7 @@ class EvaluationOptions:
     as_of: date
     expiry_warn_days: int = 30
     first_party: tuple[str, ...] = ()
+    disabled_rules: frozenset[str] = frozenset()
 
 
 def evaluate_android(
@@ -110,6 +111,7 @@ def evaluate_android(
         skipped.append(Skipped(", ".join(facts.dex_files),
                                "code analysis was not run: trust decisions made in code are "
                                "not rated"))
+    decisions = enabled(decisions, options.disabled_rules)
     verdict = decide_verdict(
         decisions, hosts, catalog,
         unreadable=_config_unreadable(facts),

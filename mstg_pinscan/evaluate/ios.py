@@ -18,7 +18,7 @@ from mstg_pinscan.evaluate.endpoints import (
 )
 from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST, how_known, is_local, where_known
 from mstg_pinscan.evaluate.levels import LevelIndex, public_roots, strongest
-from mstg_pinscan.evaluate.result import assemble_result
+from mstg_pinscan.evaluate.result import assemble_result, enabled
 from mstg_pinscan.evaluate.verdict import decide_verdict
 from mstg_pinscan.facts.code import URL_PATTERN
 from mstg_pinscan.facts.ios import IosFacts, IosPart
@@ -312,6 +312,7 @@ def evaluate_ios(facts: IosFacts, catalog: Catalog, options: EvaluationOptions, 
     if unread:
         skipped.append(Skipped(", ".join(unread), "encrypted, unreadable or missing: trust "
                                "decisions in this binary cannot be read"))
+    decisions = enabled(decisions, options.disabled_rules)
     verdict = decide_verdict(decisions, hosts, catalog, code_unanalysed=bool(unread),
                              unattributed=_unattributed(facts))
     app = facts.app

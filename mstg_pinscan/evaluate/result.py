@@ -37,3 +37,8 @@ def assemble_result(
         as_of=as_of,
         config_files=tuple(config_files),
     )
+
+
+def enabled(decisions: Iterable[Decision], disabled: frozenset[str]) -> list[Decision]:
+    """The decisions whose rule (by id or name) the user has not disabled."""
+    return [d for d in decisions if d.rule_id not in disabled and d.rule_name not in disabled]
