@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results, failed = _scan_all(args.files, catalog, options, args.debug)
     if results:
         try:
-            _write_reports(results, outputs, output_dir)
+            _write_reports(results, outputs, output_dir, catalog)
         except PinscanError as exc:
             _error(exc.diagnostics())
             return EXIT_ERROR
@@ -177,10 +177,11 @@ def _plan_outputs(
 
 
 def _write_reports(
-    results: list[ScanResult], outputs: list[tuple[Format, str | None]], output_dir: Path
+    results: list[ScanResult], outputs: list[tuple[Format, str | None]], output_dir: Path,
+    catalog: Catalog,
 ) -> None:
     for fmt, target in outputs:
-        writer = writer_for(fmt)
+        writer = writer_for(fmt, catalog)
         if target == "-":
             sys.stdout.write(writer.render(results))
             sys.stdout.flush()

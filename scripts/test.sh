@@ -40,4 +40,8 @@ python3 -m venv .venv
 .venv/bin/python benchmarks/fetch_apks.py \
   || echo "scripts/test.sh: could not fetch the real APKs; their tests will be skipped" >&2
 
+# Microsoft's SARIF Multitool and the official SARIF 2.1.0 schema (npm), for the SARIF tests.
+bash scripts/fetch_sarif_multitool.sh \
+  || echo "scripts/test.sh: could not fetch the SARIF Multitool; its tests will be skipped" >&2
+
 exec .venv/bin/python -m pytest "$@"

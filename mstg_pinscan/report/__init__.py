@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from mstg_pinscan.evaluate.catalog import Catalog
 from mstg_pinscan.report.html import HtmlWriter
 from mstg_pinscan.report.interface import ReportWriter
 from mstg_pinscan.report.json import JsonWriter
@@ -28,6 +29,8 @@ _WRITERS: dict[Format, type[ReportWriter]] = {
 }
 
 
-def writer_for(fmt: Format) -> ReportWriter:
-    """Return a writer for ``fmt``."""
+def writer_for(fmt: Format, catalog: Catalog | None = None) -> ReportWriter:
+    """Return a writer for ``fmt``; SARIF describes its rules from ``catalog``."""
+    if fmt is Format.SARIF:
+        return SarifWriter(catalog)
     return _WRITERS[fmt]()
