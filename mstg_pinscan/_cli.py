@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from mstg_pinscan import __version__
+from mstg_pinscan.baseline import Baseline, baseline_text, load_baseline
 from mstg_pinscan.config import FileConfig, load_config
 from mstg_pinscan.errors import PinscanError, ReportError, UsageError
 from mstg_pinscan.evaluate.catalog import Catalog, load_catalog
@@ -36,7 +37,8 @@ reports/<name>.json for each file."""
 
 _EPILOG = """\
 exit codes:
-  0  no failing or warning decision at or above the --fail-on severity
+  0  no failing or warning decision at or above the --fail-on severity, other than
+     those a --baseline accepts
   1  at least one such decision
   2  usage error, unreadable or unsupported input, or a broken rule catalog
 
@@ -44,7 +46,9 @@ examples:
   pinscan app.apk
   pinscan --format sarif -o out.sarif --fail-on high build/app.apk
   pinscan --format json -o - app.apk | jq .verdict
-  pinscan --as-of 2026-01-01 --expiry-warn-days 60 app.apk"""
+  pinscan --as-of 2026-01-01 --expiry-warn-days 60 app.apk
+  pinscan --write-baseline pinscan-baseline.json app.apk
+  pinscan --baseline pinscan-baseline.json app.apk"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="settings file (default: ./pinscan.toml, else [tool.pinscan] in "
                         "./pyproject.toml); command-line options win")
+    parser.add_argument("--baseline", type=Path, metavar="FILE",
+                        help="accept the decisions FILE lists by fingerprint: they stay in the "
+                        "reports, marked, but do not gate the exit code until their end date")
+    parser.add_argument("--write-baseline", type=Path, metavar="FILE",
+                        help="write a baseline accepting every failing and warning decision "
+                        "of this scan to FILE (edit its reasons and end dates in review)")
     parser.add_argument("--rules", type=Path, metavar="DIR",
                         help="use the rule catalog in DIR instead of the built-in one")
     parser.add_argument("--debug", action="store_true",
@@ -96,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         outputs = _plan_outputs(args.formats, args.outputs)
         config = load_config(args.config, Path.cwd())
         disabled = _disabled_rules(config, catalog)
+        baseline = load_baseline(args.baseline) if args.baseline else None
     except PinscanError as exc:
         _error(exc.diagnostics())
         return EXIT_ERROR
@@ -110,9 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     fail_on = _first(args.fail_on, config.fail_on, "high")
     output_dir = _first(args.output_dir, config.output_dir, Path("reports"))
     results, failed = _scan_all(args.files, catalog, options, args.debug)
+    if baseline:
+        results = _apply_baseline(baseline, results, options.as_of)
     if results:
         try:
             _write_reports(results, outputs, output_dir, catalog)
+            if args.write_baseline:
+                _write_atomically(args.write_baseline, baseline_text(results, options.as_of))
         except PinscanError as exc:
             _error(exc.diagnostics())
             return EXIT_ERROR
@@ -133,6 +148,14 @@ def _disabled_rules(config: FileConfig, catalog: Catalog) -> frozenset[str]:
         raise UsageError(f"disable names rules the catalog does not have: {unknown}",
                          path=str(config.path))
     return frozenset(config.disable)
+
+
+def _apply_baseline(baseline: Baseline, results: list[ScanResult],
+                    as_of: date) -> list[ScanResult]:
+    marked, notices = baseline.apply(results, as_of)
+    for notice in notices:
+        print(f"pinscan: {notice}", file=sys.stderr)
+    return marked
 
 
 def _scan_all(
@@ -222,6 +245,7 @@ def _gates(results: list[ScanResult], fail_on: str) -> bool:
     threshold = Severity(fail_on).rank
     return any(
         d.status in (Status.FAIL, Status.WARN) and d.severity and d.severity.rank >= threshold
+        and not d.suppression
         for result in results
         for d in result.decisions
     )

@@ -76,6 +76,14 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """A baseline entry that accepts a decision for now: why, and until when."""
+
+    reason: str
+    until: date | None = None
+
+
+@dataclass(frozen=True)
 class Decision:
     """One rated pinning or trust-store decision, built from a catalog rule."""
 
@@ -89,6 +97,7 @@ class Decision:
     remediation: str
     references: tuple[str, ...]
     host: str | None = None
+    suppression: Suppression | None = None
 
     def sort_key(self) -> tuple[int, int, str, str, str, str]:
         """Most severe first, then by rule, location and host for stable output."""

@@ -9,7 +9,7 @@ from mstg_pinscan import __version__
 from mstg_pinscan.models import CertificateInfo, Decision, HostRow, ScanResult
 from mstg_pinscan.report.interface import ReportWriter
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 TOOL_NAME = "pinscan"
 
 
@@ -90,7 +90,7 @@ def _certificate(cert: CertificateInfo) -> dict[str, Any]:
 
 
 def _decision(decision: Decision) -> dict[str, Any]:
-    return {
+    entry: dict[str, Any] = {
         "rule_id": decision.rule_id,
         "rule_name": decision.rule_name,
         "status": decision.status.value,
@@ -101,7 +101,13 @@ def _decision(decision: Decision) -> dict[str, Any]:
         "evidence": decision.evidence,
         "remediation": decision.remediation,
         "references": list(decision.references),
+        "suppressed": None,
     }
+    if decision.suppression:
+        until = decision.suppression.until
+        entry["suppressed"] = {"reason": decision.suppression.reason,
+                               "until": until.isoformat() if until else None}
+    return entry
 
 
 class JsonWriter(ReportWriter):

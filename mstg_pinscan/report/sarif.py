@@ -9,11 +9,11 @@ See: https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from mstg_pinscan import __version__
+from mstg_pinscan.baseline import fingerprint
 from mstg_pinscan.evaluate.catalog import Catalog, Rule
 from mstg_pinscan.models import Decision, ScanResult, Severity, Status
 from mstg_pinscan.report.interface import ReportWriter
@@ -33,15 +33,6 @@ def sarif_level(status: Status, severity: Severity | None) -> str:
     if status is Status.WARN:
         return "warning" if severity is not Severity.LOW else "note"
     return "none"
-
-
-def fingerprint(result: ScanResult, decision: Decision) -> str:
-    """Identity of a finding across releases: app, rule, place in the bundle and host, but
-    not the evidence text, which may name versions or dates."""
-    identity = "|".join([result.app.id or result.app.file, decision.rule_id,
-                         decision.location.file, decision.location.element or "",
-                         decision.host or ""])
-    return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
 def _pascal(name: str) -> str:
@@ -81,7 +72,7 @@ def _result(result: ScanResult, decision: Decision, rule_index: int) -> dict[str
     message = f"{decision.title}: {decision.evidence}"
     if decision.host:
         message += f" (host {decision.host})"
-    return {
+    sarif: dict[str, Any] = {
         "ruleId": decision.rule_id,
         "ruleIndex": rule_index,
         "level": sarif_level(decision.status, decision.severity),
@@ -89,6 +80,13 @@ def _result(result: ScanResult, decision: Decision, rule_index: int) -> dict[str
         "locations": [location][:_MAX_LOCATIONS],
         "partialFingerprints": {"pinscanDecision/v1": fingerprint(result, decision)},
     }
+    if decision.suppression:
+        justification = decision.suppression.reason
+        if decision.suppression.until:
+            justification += f" (until {decision.suppression.until.isoformat()})"
+        sarif["suppressions"] = [{"kind": "external", "status": "accepted",
+                                  "justification": justification}]
+    return sarif
 
 
 class SarifWriter(ReportWriter):

@@ -35,14 +35,17 @@ def summarise(result: ScanResult) -> str:
             lines.append(f"    {host.host:<{width}}  {protection}{suffix}")
     actions = [d for d in result.decisions if d.status in (Status.FAIL, Status.WARN)]
     counts = {s: sum(1 for d in result.decisions if d.status is s) for s in Status}
+    suppressed = sum(1 for d in actions if d.suppression)
     lines.append(
         "  decisions: " + ", ".join(f"{counts[s]} {s.value}" for s in Status)
+        + (f" ({suppressed} accepted by the baseline)" if suppressed else "")
     )
     for decision in actions[:_MAX_ACTIONS]:
         severity = decision.severity.value if decision.severity else ""
         where = f" [{decision.host}]" if decision.host else ""
+        accepted = " (baseline: accepted)" if decision.suppression else ""
         lines.append(f"    {decision.status.value.upper():<4} {severity:<8} {decision.rule_id} "
-                     f"{decision.title}{where}")
+                     f"{decision.title}{where}{accepted}")
     if len(actions) > _MAX_ACTIONS:
         lines.append(f"    … {len(actions) - _MAX_ACTIONS} more in the full report")
     if result.skipped:
