@@ -18,6 +18,7 @@ from mstg_pinscan.config import FileConfig, load_config
 from mstg_pinscan.errors import PinscanError, ReportError, UsageError
 from mstg_pinscan.evaluate.catalog import Catalog, load_catalog
 from mstg_pinscan.models import ScanResult, Severity, Status
+from mstg_pinscan.release_policy import load_policy
 from mstg_pinscan.report import Format, writer_for
 from mstg_pinscan.scan import RULES_USED, ScanOptions, scan_file
 
@@ -47,6 +48,7 @@ examples:
   pinscan --format sarif -o out.sarif --fail-on high build/app.apk
   pinscan --format json -o - app.apk | jq .verdict
   pinscan --as-of 2026-01-01 --expiry-warn-days 60 app.apk
+  pinscan --policy pinning-policy.toml app.apk
   pinscan --write-baseline pinscan-baseline.json app.apk
   pinscan --baseline pinscan-baseline.json app.apk"""
 
@@ -82,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="settings file (default: ./pinscan.toml, else [tool.pinscan] in "
                         "./pyproject.toml); command-line options win")
+    parser.add_argument("--policy", type=Path, metavar="FILE",
+                        help="the security team's policy (TOML): hosts that must be pinned, "
+                        "the pins each may carry, minimum days before any expiry")
     parser.add_argument("--baseline", type=Path, metavar="FILE",
                         help="accept the decisions FILE lists by fingerprint: they stay in the "
                         "reports, marked, but do not gate the exit code until their end date")
@@ -106,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         outputs = _plan_outputs(args.formats, args.outputs)
         config = load_config(args.config, Path.cwd())
         disabled = _disabled_rules(config, catalog)
+        policy = load_policy(args.policy) if args.policy else None
         baseline = load_baseline(args.baseline) if args.baseline else None
     except PinscanError as exc:
         _error(exc.diagnostics())
@@ -121,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     fail_on = _first(args.fail_on, config.fail_on, "high")
     output_dir = _first(args.output_dir, config.output_dir, Path("reports"))
     results, failed = _scan_all(args.files, catalog, options, args.debug)
+    if policy:
+        results = policy.apply(results, catalog, options.disabled_rules)
     if baseline:
         results = _apply_baseline(baseline, results, options.as_of)
     if results:

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from mstg_pinscan import release_policy
 from mstg_pinscan.errors import FactError, UnpackError
 from mstg_pinscan.evaluate import apk, ios
 from mstg_pinscan.evaluate.apk import EvaluationOptions, evaluate_android
@@ -20,7 +21,7 @@ from mstg_pinscan.unpack.archive import sha256_of
 
 _logger = logging.getLogger(__name__)
 
-RULES_USED = apk.RULES_USED | ios.RULES_USED
+RULES_USED = apk.RULES_USED | ios.RULES_USED | release_policy.RULES
 
 __all__ = ["RULES_USED", "ScanOptions", "evaluate_android", "scan_file"]
 

@@ -5,6 +5,7 @@ A rule added to rules/ without a row in one of the POSITIVE tables makes this fa
 
 from __future__ import annotations
 
+import test_release_policy
 import test_rules_android
 import test_rules_binary
 import test_rules_certificates
@@ -16,7 +17,7 @@ from mstg_pinscan.evaluate.catalog import load_catalog
 
 TESTED = (set(test_rules_android.POSITIVE_RULES) | set(test_rules_certificates.POSITIVE_RULES)
           | set(test_rules_code.POSITIVE_RULES) | set(test_rules_ios.POSITIVE_RULES)
-          | set(test_rules_binary.POSITIVE_RULES))
+          | set(test_rules_binary.POSITIVE_RULES) | set(test_release_policy.POSITIVE_RULES))
 
 
 def test_every_catalog_rule_has_a_positive_test() -> None:
