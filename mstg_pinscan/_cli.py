@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -50,7 +51,8 @@ examples:
   pinscan --as-of 2026-01-01 --expiry-warn-days 60 app.apk
   pinscan --policy pinning-policy.toml app.apk
   pinscan --write-baseline pinscan-baseline.json app.apk
-  pinscan --baseline pinscan-baseline.json app.apk"""
+  pinscan --baseline pinscan-baseline.json app.apk
+  pinscan diff last-release.json build/app.apk   (see: pinscan diff --help)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["diff"]:
+        return diff_main(argv[1:])
     args = build_parser().parse_args(argv)
     _configure_logging(args.debug)
     try:
@@ -289,3 +294,75 @@ def _configure_logging(debug: bool) -> None:
 
 def _error(line: str) -> None:
     print(f"pinscan: error: {line}", file=sys.stderr)
+
+
+def build_diff_parser() -> argparse.ArgumentParser:
+    """The parser of ``pinscan diff``."""
+    parser = argparse.ArgumentParser(
+        prog="pinscan diff",
+        description="Compare the pinning of two builds of an app: hosts gained or lost, pins "
+        "added, removed or rotated, protection weakened or strengthened, new failing and "
+        "warning decisions. Each side is an APK or IPA (scanned now) or a JSON report "
+        "pinscan wrote.",
+        epilog="exit codes:\n  0  protection did not get weaker\n  1  it got weaker: a host "
+        "lost protection, a new first-party host is unprotected, a new decision fails, or "
+        "the verdict got worse\n  2  usage error or unreadable input",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("old", type=Path, metavar="OLD", help="the earlier build or its report")
+    parser.add_argument("new", type=Path, metavar="NEW", help="the later build or its report")
+    parser.add_argument("--format", action="append", choices=["text", "json", "html"],
+                        dest="formats", metavar="{text,json,html}",
+                        help="output format; repeatable, paired in order with -o "
+                        "(default: text on standard output)")
+    parser.add_argument("-o", "--output", action="append", dest="outputs", metavar="PATH",
+                        help="where the matching --format goes ('-' is standard output)")
+    parser.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
+                        help="judge expiry dates of scanned bundles as of this day")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    return parser
+
+
+def diff_main(argv: Sequence[str]) -> int:
+    """``pinscan diff OLD NEW``; returns the exit code."""
+    from mstg_pinscan.diff import compare, load_report, render_text
+    from mstg_pinscan.report.html import render_diff
+    from mstg_pinscan.report.json import result_to_dict
+
+    args = build_diff_parser().parse_args(argv)
+    _configure_logging(args.debug)
+    formats = args.formats or ["text"]
+    outputs = args.outputs or []
+    try:
+        if len(outputs) > len(formats):
+            raise UsageError("more -o paths than --format options")
+        planned = [(f, outputs[i] if i < len(outputs) else "-") for i, f in enumerate(formats)]
+        if sum(1 for _, out in planned if out == "-") > 1:
+            raise UsageError("only one output can go to standard output; give -o paths")
+        catalog = load_catalog(None)
+        options = ScanOptions(as_of=args.as_of or date.today())
+        sides = []
+        for path in (args.old, args.new):
+            report = load_report(path)
+            if report is None:
+                report = result_to_dict(scan_file(path, catalog, options))
+            sides.append(report)
+        diff = compare(*sides)
+        renderers = {"text": lambda: render_text(diff), "html": lambda: render_diff(diff),
+                     "json": lambda: json.dumps(diff.to_dict(), indent=2,
+                                                ensure_ascii=False) + "\n"}
+        for fmt, target in planned:
+            text = renderers[fmt]()
+            if target == "-":
+                sys.stdout.write(text)
+            else:
+                _write_atomically(Path(target), text)
+    except PinscanError as exc:
+        _error(exc.diagnostics())
+        return EXIT_ERROR
+    except Exception as exc:
+        if args.debug:
+            raise
+        _error(f"internal error ({type(exc).__name__}: {exc}); run with --debug for details")
+        return EXIT_ERROR
+    return EXIT_FINDINGS if diff.weaker else EXIT_OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
@@ -12,6 +13,9 @@ from markupsafe import Markup
 from mstg_pinscan import __version__
 from mstg_pinscan.models import ScanResult, Status
 from mstg_pinscan.report.interface import ReportWriter
+
+if TYPE_CHECKING:
+    from mstg_pinscan.diff import ReleaseDiff
 
 _STATUS_ORDER = (Status.FAIL, Status.WARN, Status.PASS, Status.INFO)
 
@@ -54,3 +58,11 @@ class HtmlWriter(ReportWriter):
         return template.render(
             apps=apps, version=__version__, style=Markup(css), style_hash=style_hash
         )
+
+
+def render_diff(diff: ReleaseDiff) -> str:
+    """The release diff as one self-contained page, with the report's stylesheet."""
+    css, style_hash = _style()
+    return _environment().get_template("diff.html.j2").render(
+        diff=diff, old=diff.old, new=diff.new, version=__version__, style=Markup(css),
+        style_hash=style_hash)
