@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -27,6 +29,7 @@ _logger = logging.getLogger("mstg_pinscan")
 _T = TypeVar("_T")
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_BUNDLE_SUFFIXES = {".apk", ".ipa"}
 _FAIL_ON = ("critical", "high", "medium", "low", "never")
 
 _DESCRIPTION = """\
@@ -64,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                        help="APK or IPA files to scan")
+                        help="APK or IPA files to scan, or folders holding them")
     parser.add_argument("--format", action="append", choices=[f.value for f in Format],
                         dest="formats", metavar="{text,json,html,sarif}",
                         help="report format; repeatable, paired in order with -o")
@@ -97,8 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "of this scan to FILE (edit its reasons and end dates in review)")
     parser.add_argument("--rules", type=Path, metavar="DIR",
                         help="use the rule catalog in DIR instead of the built-in one")
+    parser.add_argument("-j", "--jobs", type=_positive, metavar="N",
+                        help="scan up to N files at once in separate processes "
+                        "(default: one per CPU)")
     parser.add_argument("--debug", action="store_true",
-                        help="log progress and show tracebacks of internal errors")
+                        help="log progress and show tracebacks of internal errors (scans "
+                        "one file at a time)")
     parser.add_argument("--version", action="version", version=f"pinscan {__version__}")
     return parser
 
@@ -114,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         catalog = load_catalog(args.rules)
         catalog.require(RULES_USED)
         outputs = _plan_outputs(args.formats, args.outputs)
+        files = _expand(args.files)
         config = load_config(args.config, Path.cwd())
         disabled = _disabled_rules(config, catalog)
         policy = load_policy(args.policy) if args.policy else None
@@ -131,7 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     fail_on = _first(args.fail_on, config.fail_on, "high")
     output_dir = _first(args.output_dir, config.output_dir, Path("reports"))
-    results, failed = _scan_all(args.files, catalog, options, args.debug)
+    jobs = 1 if args.debug else min(args.jobs or os.cpu_count() or 1, len(files))
+    results, failed = _scan_all(files, args.rules, catalog, options, jobs, args.debug)
     if policy:
         results = policy.apply(results, catalog, options.disabled_rules)
     if baseline:
@@ -171,26 +180,98 @@ def _apply_baseline(baseline: Baseline, results: list[ScanResult],
     return marked
 
 
+def _expand(paths: list[Path]) -> list[Path]:
+    """Files as given; folders become the APKs and IPAs anywhere below them, in path order."""
+    files: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = sorted(p for p in path.rglob("*")
+                       if p.suffix.lower() in _BUNDLE_SUFFIXES and p.is_file())
+        if not found:
+            raise UsageError("folder holds no .apk or .ipa file", path=str(path))
+        files += found
+    return files
+
+
 def _scan_all(
-    files: list[Path], catalog: Catalog, options: ScanOptions, debug: bool
+    files: list[Path], rules: Path | None, catalog: Catalog, options: ScanOptions, jobs: int,
+    debug: bool,
 ) -> tuple[list[ScanResult], bool]:
-    results, failed = [], False
-    for path in files:
-        try:
-            results.append(scan_file(path, catalog, options))
-        except PinscanError as exc:
-            _error(exc.diagnostics())
-            failed = True
-        except MemoryError:
-            _error(f"{path}: ran out of memory while scanning")
-            failed = True
-        except Exception as exc:
-            if debug:
-                raise
-            _error(f"{path}: internal error ({type(exc).__name__}: {exc}); "
-                   "run with --debug for details")
-            failed = True
-    return results, failed
+    """Scan every file, in parallel processes when ``jobs`` > 1; results keep input order."""
+    progress = _Progress(len(files))
+    outcomes: list[ScanResult | str] = []
+    if jobs <= 1:
+        for path in files:
+            progress.step(path)
+            outcomes.append(_scan_one(path, catalog, options, debug))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_scan_in_worker, path, rules, options) for path in files]
+            for path, future in zip(files, futures, strict=True):
+                outcomes.append(future.result())
+                progress.step(path)
+    progress.done()
+    results = []
+    for outcome in outcomes:
+        if isinstance(outcome, str):
+            _error(outcome)
+        else:
+            results.append(outcome)
+    return results, len(results) < len(outcomes)
+
+
+def _scan_in_worker(path: Path, rules: Path | None, options: ScanOptions) -> ScanResult | str:
+    """Scan one file in a worker process, where the catalog is loaded once."""
+    logging.getLogger("mstg_pinscan").setLevel(logging.WARNING)
+    try:
+        catalog = _worker_catalog(rules)
+    except PinscanError as exc:
+        return exc.diagnostics()
+    return _scan_one(path, catalog, options, debug=False)
+
+
+@functools.cache
+def _worker_catalog(rules: Path | None) -> Catalog:
+    return load_catalog(rules)
+
+
+def _scan_one(path: Path, catalog: Catalog, options: ScanOptions, debug: bool) -> ScanResult | str:
+    """The result, or the one line that says why the file could not be scanned."""
+    try:
+        return scan_file(path, catalog, options)
+    except PinscanError as exc:
+        return exc.diagnostics()
+    except MemoryError:
+        return f"{path}: ran out of memory while scanning"
+    except Exception as exc:
+        if debug:
+            raise
+        return (f"{path}: internal error ({type(exc).__name__}: {exc}); "
+                "run with --debug for details")
+
+
+class _Progress:
+    """A one-line progress bar on an interactive terminal; silent in CI logs and pipes."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.count = total, 0
+        self.shown = (total > 1 and sys.stderr.isatty() and not os.environ.get("CI")
+                      and os.environ.get("TERM") != "dumb")
+
+    def step(self, path: Path) -> None:
+        self.count += 1
+        if self.shown:
+            filled = 30 * self.count // self.total
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] "
+                             f"{self.count}/{self.total} {path.name[:40]:<40}")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 80 + "\r")
+            sys.stderr.flush()
 
 
 def _plan_outputs(
@@ -271,6 +352,12 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date of the form YYYY-MM-DD"
         ) from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
 
 
 def _days(text: str) -> int:

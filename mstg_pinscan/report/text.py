@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from mstg_pinscan.models import ScanResult, Status
 from mstg_pinscan.report.interface import ReportWriter
 
@@ -59,4 +61,22 @@ class TextWriter(ReportWriter):
     extension = "txt"
 
     def render(self, results: list[ScanResult]) -> str:
-        return "\n".join(summarise(r) for r in results)
+        text = "\n".join(summarise(r) for r in results)
+        if len(results) > 1:
+            text += "\n" + summary_table(results)
+        return text
+
+
+def summary_table(results: list[ScanResult]) -> str:
+    """One line per scanned bundle: verdict, gating decisions and pinned first-party hosts."""
+    names = [Path(r.app.file).name for r in results]
+    width = max(len("file"), *(len(n) for n in names))
+    lines = [f"{'file':<{width}}  {'verdict':<12}  fail  warn  pinned hosts"]
+    for name, result in zip(names, results, strict=True):
+        fails = sum(1 for d in result.decisions if d.status is Status.FAIL)
+        warns = sum(1 for d in result.decisions if d.status is Status.WARN)
+        first_party = [h for h in result.hosts if h.first_party]
+        pinned = sum(1 for h in first_party if h.protected)
+        lines.append(f"{name:<{width}}  {result.verdict.status.value.upper():<12}  "
+                     f"{fails:>4}  {warns:>4}  {pinned}/{len(first_party)}")
+    return "\n".join(lines) + "\n"
