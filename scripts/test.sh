@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debian_packages=(aapt zipalign apksigner android-framework-res default-jre-headless
-                 openjdk-17-jdk-headless libokhttp-java clang lld llvm)
+                 openjdk-17-jdk-headless libokhttp-java clang lld llvm chromium)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

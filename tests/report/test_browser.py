@@ -1,0 +1,97 @@
+"""The HTML report in a real browser: headless Chromium (Debian's ``chromium``, installed by
+scripts/test.sh) renders it; the rendered page shows verdict, hosts and decisions, logs
+nothing to the console, and makes no request beyond its own file.
+
+Requests are read from Chromium's net log. The browser makes requests of its own (update
+checks, account lookups) even with background networking disabled; those carry no page as
+their network isolation key, while every request the page causes carries ``file://``.
+A control page that does leak proves the check can fail.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import SAMPLE_APKS
+
+from mstg_pinscan._cli import main
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None,
+                                reason="needs Debian's chromium (scripts/test.sh installs it)")
+_QUIET = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+          "--disable-component-update", "--disable-sync", "--no-first-run",
+          "--disable-default-apps", "--disable-domain-reliability", "--no-pings",
+          "--enable-logging=stderr", "--v=0"]
+
+
+def _render(page: Path, tmp_path: Path) -> tuple[str, list[str], list[str]]:
+    """Rendered DOM, URLs the page requested, and console lines."""
+    netlog = tmp_path / "net.json"
+    run = subprocess.run(
+        [str(CHROMIUM), *_QUIET, f"--user-data-dir={tmp_path / 'profile'}",
+         f"--log-net-log={netlog}", "--dump-dom", page.resolve().as_uri()],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    log = json.loads(netlog.read_text())
+    start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    requested = [
+        event["params"]["url"] for event in log["events"]
+        if event["type"] == start_job and "url" in event.get("params", {})
+        and "file://" in event["params"].get("network_isolation_key", "")
+        and not event["params"]["url"].startswith("file:")
+    ]
+    console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
+    return run.stdout, requested, console
+
+
+class _Text(HTMLParser):
+    """Headings, table header cells and classes of the rendered DOM."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[str] = []
+        self.classes: list[str] = []
+        self._in_heading = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_heading = tag in ("h1", "h2")
+        self.classes += (dict(attrs).get("class") or "").split()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_heading and data.strip():
+            self.headings.append(data.strip())
+            self._in_heading = False
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("browser") / "report.html"
+    assert main(["--as-of", "2026-12-01", "--format", "html", "-o", str(out), "--fail-on",
+                 "never", str(SAMPLE_APKS / "okhttp_varargs.apk")]) == 0
+    return out
+
+
+def test_report_shows_verdict_hosts_and_decisions(report: Path, tmp_path: Path) -> None:
+    dom, requested, console = _render(report, tmp_path)
+    parsed = _Text()
+    parsed.feed(dom)
+    assert {"Hosts", "Decisions"} <= set(parsed.headings)
+    assert "banner" in parsed.classes and "decision" in parsed.classes
+    assert "api.pinscan-demo.example" in dom and "WARN" in dom
+    assert requested == [], "the report must not reach the network"
+    assert console == [], "the report must render without console messages"
+
+
+def test_a_leaking_page_is_caught(tmp_path: Path) -> None:
+    page = tmp_path / "leak.html"
+    page.write_text('<!DOCTYPE html><html><body><img src="http://leak.invalid/pixel.png">'
+                    '<script>console.error("boom")</script></body></html>')
+    _, requested, console = _render(page, tmp_path)
+    assert requested == ["http://leak.invalid/pixel.png"]
+    assert any("boom" in line for line in console)
