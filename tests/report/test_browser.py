@@ -83,6 +83,7 @@ def test_report_shows_verdict_hosts_and_decisions(report: Path, tmp_path: Path) 
     parsed.feed(dom)
     assert {"Hosts", "Decisions"} <= set(parsed.headings)
     assert "banner" in parsed.classes and "decision" in parsed.classes
+    assert "matrix" in parsed.classes, "the per-host protection matrix is on the page"
     assert "api.pinscan-demo.example" in dom and "WARN" in dom
     assert requested == [], "the report must not reach the network"
     assert console == [], "the report must render without console messages"
