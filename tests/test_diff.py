@@ -121,3 +121,19 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["diff", "--format", "json", "--format", "text", apk, apk]) == 2
     assert main(["diff", str(tmp_path / "absent.apk"), apk]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_two_builds_of_one_app_with_a_rotated_backup_pin(tmp_path: Path) -> None:
+    # pinned_rotated is pinned_backup 1.1: the same package, its spare backup key replaced.
+    code, diff = _diff(tmp_path, sample_apk("pinned_backup"), sample_apk("pinned_rotated"))
+    assert (diff["old"]["id"], diff["old"]["version"]) == (
+        "org.pinscan.sample.pinned_backup", "1.0")
+    assert (diff["new"]["id"], diff["new"]["version"]) == (
+        "org.pinscan.sample.pinned_backup", "1.1")
+    assert [h["host"] for h in diff["hosts"]] == [API]
+    api = diff["hosts"][0]
+    assert api["pins_rotated"] and api["pins_removed"] == [
+        "rTIyPM+S7Gn2osbBoxcLB9ZBYIzk+hzpiuO3zS5oYng="]
+    assert api["pins_added"] == ["7gLlcsJaWDW4dtaUcmkr623C4y84c5xw10U5505hCKA="]
+    assert not api["weaker"] and not diff["weaker"] and code == 0, \
+        "a rotation that keeps a backup pin is a change, not a weakening"

@@ -192,3 +192,28 @@ def test_rule_stays_silent(tmp_path: Path, rule: str, apk: str, text: str, as_of
 
 def test_every_policy_rule_has_both_cases() -> None:
     assert set(POSITIVE_RULES) == {case[0] for case in NEGATIVE} == RULES
+
+
+def test_the_next_build_with_a_rotated_pin_fails_until_a_baseline_accepts_it(
+        tmp_path: Path) -> None:
+    # pinned_rotated is pinned_backup 1.1 with its spare backup key replaced.
+    policy = _policy(tmp_path, APPROVED)
+    assert _scan(tmp_path, policy, "pinned_backup")[0] == 0
+    code, report = _scan(tmp_path, policy, "pinned_rotated")
+    decisions = _policy_decisions(report)
+    assert "7gLlcsJaWDW4dtaUcmkr623C4y84c5xw10U5505hCKA=" in \
+        decisions["policy-unexpected-pin"][0]["evidence"]
+    assert "policy-approved-pin-missing" not in decisions, "the CA pin is still approved"
+    assert code == 1
+    baseline = tmp_path / "baseline.json"
+    main(["--as-of", "2026-12-01", "--format", "json", "-o", str(tmp_path / "b.json"),
+          "--policy", str(policy), "--write-baseline", str(baseline),
+          str(sample_apk("pinned_rotated"))])
+    document = json.loads(baseline.read_text())
+    for entry in document["suppressions"]:
+        entry.update(reason="Rotation approved in SEC-77; policy update pending",
+                     until="2026-12-31")
+    baseline.write_text(json.dumps(document))
+    assert _scan(tmp_path, policy, "pinned_rotated", "--baseline", str(baseline))[0] == 0
+    assert _scan(tmp_path, policy, "pinned_rotated", "--baseline", str(baseline),
+                 "--as-of", "2027-01-01")[0] == 1, "counts again after the end date"

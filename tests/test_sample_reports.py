@@ -22,6 +22,7 @@ AS_OF = "2026-12-01"
 # app -> (verdict, the failing and warning rules it must show, and nothing else)
 EXPECTED: dict[str, tuple[str, set[str]]] = {
     "pinned_backup": ("pass", set()),
+    "pinned_rotated": ("pass", set()),
     "expired_pins": ("fail", {"nsc-pin-set-expired", "no-pinning"}),
     "single_pin": ("warn", {"nsc-pin-set-single-pin"}),
     "user_ca": ("fail", {"nsc-user-ca-trusted", "no-pinning"}),
