@@ -5,6 +5,10 @@ bundles, so a diff against last release's archived report needs no old APK. Comp
 the host tables (hosts gained or lost, pins added, removed or rotated, protection weakened or
 strengthened) and the failing and warning decisions (new ones, fixed ones), keyed the way
 baselines and SARIF fingerprints key them: rule, place in the bundle and host.
+
+Known shortcomings: bundled certificates are compared only through the decisions they cause
+(a certificate added or removed without changing a decision is not listed), and a decision
+that moves to another file counts as one fixed and one new.
 """
 
 from __future__ import annotations

@@ -103,6 +103,10 @@ def expiry_timeline(result: ScanResult, warn_days: int = 30) -> dict[str, object
 
     Returns the SVG geometry (bars drawn as SVG attributes, which the page's CSP allows,
     not as inline styles, which it does not), or None when nothing expires.
+
+    Known shortcoming: bars turn amber within ``warn_days`` of the scan date, and the HTML
+    writer passes the default 30 days, not ``--expiry-warn-days``, which the result does not
+    carry; the decisions themselves use the configured window.
     """
     items = [(f"pins {row.host}", row.expires) for row in result.hosts
              if row.expires and row.pins]
