@@ -17,9 +17,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_APKS
+from conftest import PIN_A, PIN_B, SAMPLE_APKS, evaluate_config, nsc
 
 from mstg_pinscan._cli import main
+from mstg_pinscan.diff import compare
+from mstg_pinscan.evaluate.catalog import Catalog
+from mstg_pinscan.models import ScanResult
+from mstg_pinscan.report.html import HtmlWriter, render_diff
+from mstg_pinscan.report.json import result_to_dict
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None,
@@ -96,3 +101,41 @@ def test_a_leaking_page_is_caught(tmp_path: Path) -> None:
     _, requested, console = _render(page, tmp_path)
     assert requested == ["http://leak.invalid/pixel.png"]
     assert any("boom" in line for line in console)
+
+
+# --- hostile app strings: shown as text, never run, never loaded -------------------------
+
+_ATTACK = ('<img src="http://leak.invalid/img" onerror="console.error(1)">'
+           '<script>console.error(2)</script><link rel="stylesheet" '
+           'href="http://leak.invalid/css">')
+
+
+def _hostile_result(catalog: Catalog) -> ScanResult:
+    from xml.sax.saxutils import escape
+
+    pins = f'<pin digest="SHA-256">{PIN_A}</pin><pin digest="SHA-256">{PIN_B}</pin>'
+    host = escape(f"{_ATTACK}.example")
+    return evaluate_config(catalog, nsc(
+        f"<domain-config><domain>{host}</domain><pin-set>{pins}</pin-set></domain-config>"
+        f"<domain-config><domain>plain.example</domain></domain-config>"))
+
+
+def test_hostile_strings_in_the_report_stay_text(catalog: Catalog, tmp_path: Path) -> None:
+    result = _hostile_result(catalog)
+    assert any(_ATTACK in row.host for row in result.hosts), "the attack reached the report"
+    page = tmp_path / "hostile.html"
+    page.write_text(HtmlWriter().render([result]))
+    dom, requested, console = _render(page, tmp_path)
+    assert requested == [] and console == []
+    assert "&lt;script&gt;console.error(2)&lt;/script&gt;" in dom, "shown as text"
+
+
+def test_hostile_strings_in_the_diff_stay_text(catalog: Catalog, tmp_path: Path) -> None:
+    old = result_to_dict(_hostile_result(catalog))
+    new = json.loads(json.dumps(old))
+    new["hosts"] = [h for h in new["hosts"] if _ATTACK not in h["host"]]
+    page = tmp_path / "diff.html"
+    page.write_text(render_diff(compare(old, new)))
+    dom, requested, console = _render(page, tmp_path)
+    assert requested == [] and console == []
+    assert "&lt;img" in dom
