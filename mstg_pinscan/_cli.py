@@ -18,11 +18,14 @@ from typing import TypeVar
 from mstg_pinscan import __version__
 from mstg_pinscan.baseline import Baseline, baseline_text, load_baseline
 from mstg_pinscan.config import FileConfig, load_config
+from mstg_pinscan.diff import compare, load_report, render_text
 from mstg_pinscan.errors import PinscanError, ReportError, UsageError
 from mstg_pinscan.evaluate.catalog import Catalog, load_catalog
 from mstg_pinscan.models import ScanResult, Severity, Status
 from mstg_pinscan.release_policy import load_policy
 from mstg_pinscan.report import Format, writer_for
+from mstg_pinscan.report.html import render_diff
+from mstg_pinscan.report.json import result_to_dict
 from mstg_pinscan.scan import RULES_USED, ScanOptions, scan_file
 
 _logger = logging.getLogger("mstg_pinscan")
@@ -281,16 +284,22 @@ def _plan_outputs(
         if outputs:
             raise UsageError("-o needs a --format to say what to write")
         return [(Format.TEXT, "-"), (Format.HTML, None), (Format.JSON, None)]
-    outputs = outputs or []
-    if len(outputs) > len(formats):
-        raise UsageError("more -o paths than --format options")
-    planned = [(Format(f), outputs[i] if i < len(outputs) else None)
-               for i, f in enumerate(formats)]
-    if sum(1 for _, out in planned if out == "-") > 1:
-        raise UsageError("only one report can go to standard output")
+    planned = [(Format(f), out) for f, out in _pair(formats, outputs, default=None)]
     if not any(out == "-" for _, out in planned):
         planned.insert(0, (Format.TEXT, "-"))
     return planned
+
+
+def _pair(formats: list[str], outputs: list[str] | None,
+          default: str | None) -> list[tuple[str, str | None]]:
+    """Pair each --format with its -o in order; formats without one get ``default``."""
+    outputs = outputs or []
+    if len(outputs) > len(formats):
+        raise UsageError("more -o paths than --format options")
+    paired = [(f, outputs[i] if i < len(outputs) else default) for i, f in enumerate(formats)]
+    if sum(1 for _, out in paired if out == "-") > 1:
+        raise UsageError("only one report can go to standard output")
+    return paired
 
 
 def _write_reports(
@@ -412,20 +421,10 @@ def build_diff_parser() -> argparse.ArgumentParser:
 
 def diff_main(argv: Sequence[str]) -> int:
     """``pinscan diff OLD NEW``; returns the exit code."""
-    from mstg_pinscan.diff import compare, load_report, render_text
-    from mstg_pinscan.report.html import render_diff
-    from mstg_pinscan.report.json import result_to_dict
-
     args = build_diff_parser().parse_args(argv)
     _configure_logging(args.debug)
-    formats = args.formats or ["text"]
-    outputs = args.outputs or []
     try:
-        if len(outputs) > len(formats):
-            raise UsageError("more -o paths than --format options")
-        planned = [(f, outputs[i] if i < len(outputs) else "-") for i, f in enumerate(formats)]
-        if sum(1 for _, out in planned if out == "-") > 1:
-            raise UsageError("only one output can go to standard output; give -o paths")
+        planned = _pair(args.formats or ["text"], args.outputs, default="-")
         catalog = load_catalog(None)
         options = ScanOptions(as_of=args.as_of or date.today())
         sides = []
@@ -442,7 +441,7 @@ def diff_main(argv: Sequence[str]) -> int:
             text = renderers[fmt]()
             if target == "-":
                 sys.stdout.write(text)
-            else:
+            elif target is not None:
                 _write_atomically(Path(target), text)
     except PinscanError as exc:
         _error(exc.diagnostics())

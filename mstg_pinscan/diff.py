@@ -151,7 +151,7 @@ def load_report(path: Path) -> dict[str, Any] | None:
     """A pinscan JSON report, or None when ``path`` is not JSON (then it is a bundle)."""
     try:
         with path.open("rb") as stream:
-            if stream.read(1).lstrip() not in (b"{", b""):
+            if stream.read(1) not in (b"{", b""):
                 return None
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

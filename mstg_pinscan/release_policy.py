@@ -18,8 +18,6 @@ leave the MSTG verdict alone, which rates the app and not the team's contract.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -29,9 +27,10 @@ from typing import Any
 from mstg_pinscan.errors import UsageError
 from mstg_pinscan.evaluate.catalog import Catalog
 from mstg_pinscan.evaluate.code import okhttp_pattern_matches
-from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST
+from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST, URL_SOURCE
 from mstg_pinscan.evaluate.result import enabled
 from mstg_pinscan.models import Decision, HostRow, Location, ScanResult
+from mstg_pinscan.pins import decode_strict_pin
 
 RULES = {"policy-host-pinned", "policy-host-not-pinned", "policy-unexpected-pin",
          "policy-approved-pin-missing", "policy-pin-expiry-too-soon",
@@ -148,7 +147,7 @@ def _location(rows: list[HostRow], path: Path | None) -> Location:
     """The bundle file that configures the rows, else the policy file."""
     for row in rows:
         for source in row.sources:
-            if not source.startswith("URL in "):
+            if not source.startswith(URL_SOURCE):
                 file, _, element = source.partition(":")
                 return Location(file, element or None)
     return Location(str(path) if path else "", None)
@@ -201,12 +200,8 @@ def _host(entry: Any, number: int, path: Path) -> HostRule:
 
 def _pin(text: Any, number: int, path: Path) -> str:
     """A pin's base64 SHA-256 digest, the form the host table carries."""
-    value = text.removeprefix("sha256/") if isinstance(text, str) else ""
-    try:
-        digest = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        digest = b""
-    if len(digest) != 32:
+    pin = decode_strict_pin(text.removeprefix("sha256/") if isinstance(text, str) else "")
+    if not pin.valid:
         raise UsageError(f"host {number}: {text!r} is not a sha256/ pin of 32 bytes in base64",
                          path=str(path))
-    return value
+    return pin.value

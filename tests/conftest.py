@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from mstg_pinscan.scan import ScanOptions, evaluate_android
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_APKS = ROOT / "sample_apps" / "apks"
+# Microsoft's SARIF Multitool and the official schema, fetched by scripts/fetch_sarif_multitool.sh.
+SARIF_CACHE = Path(os.environ.get(
+    "PINSCAN_SARIF_CACHE", Path.home() / ".cache" / "pinscan" / "sarif-multitool")) / "package"
 ASSETS = Path(__file__).resolve().parent / "assets"
 AS_OF = dt.date(2026, 12, 1)
 NSC_FILE = "res/xml/network_security_config.xml"

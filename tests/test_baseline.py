@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, sample_apk
+from conftest import ROOT, SARIF_CACHE, sample_apk
 from jsonschema import Draft202012Validator
 
 from mstg_pinscan._cli import main
 
 SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
-SARIF_SCHEMA = Path(os.environ.get(
-    "PINSCAN_SARIF_CACHE", Path.home() / ".cache" / "pinscan" / "sarif-multitool"),
-) / "package" / "sarif-2.1.0.json"
+SARIF_SCHEMA = SARIF_CACHE / "sarif-2.1.0.json"
 FAILING = sample_apk("expired_pins")  # fails high: expired pin-set
 AS_OF = "2026-12-01"
 

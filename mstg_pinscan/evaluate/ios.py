@@ -239,8 +239,8 @@ def check_binary(catalog: Catalog, evidence: BinaryEvidence, ats_pinned: bool) -
     if disabled:
         add("alamofire-disabled-evaluator", f"Alamofire type {', '.join(sorted(disabled))}")
     pinning = sorted((swift & _PINNING_TYPES) | (classes & {"TSKPinningValidator", "TrustKit"}))
-    if "AFSecurityPolicy" in classes and selectors & {"policyWithPinningMode:",
-                                                      "policyWithPinningMode:withPinnedCertificates:"}:
+    af_pinning = {"policyWithPinningMode:", "policyWithPinningMode:withPinnedCertificates:"}
+    if "AFSecurityPolicy" in classes and selectors & af_pinning:
         pinning.append("AFSecurityPolicy pinning mode")
     if {"_SecTrustCopyKey", "_SecTrustCopyPublicKey"} & imports and evaluates:
         pinning.append("key extraction after trust evaluation (SecTrustCopyKey)")

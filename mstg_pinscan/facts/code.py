@@ -61,7 +61,8 @@ _INSECURE_FIELDS = {
     ("Lorg/apache/http/conn/ssl/NoopHostnameVerifier;", "INSTANCE"):
         "NoopHostnameVerifier.INSTANCE",
 }
-URL_PATTERN = _URL = re.compile(rb"(?:https?|wss?)://[A-Za-z0-9._~%-]+(?::\d{1,5})?(?:[/?#][\x21-\x7e]*)?")
+URL_PATTERN = _URL = re.compile(
+    rb"(?:https?|wss?)://[A-Za-z0-9._~%-]+(?::\d{1,5})?(?:[/?#][\x21-\x7e]*)?")
 # The whole token after the prefix, so a malformed pin is reported as written.
 _PIN_STRING = re.compile(rb"(?:sha256|sha1)/[^\x00-\x20\"'<>\\]{8,80}")
 # What a malformed DEX file raises from the readers: all mean "cannot be read".

@@ -5,21 +5,18 @@ descriptors from the catalog."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE_APKS
+from conftest import ROOT, SAMPLE_APKS, SARIF_CACHE
 from jsonschema import Draft202012Validator
 
 from mstg_pinscan._cli import main
 
-CACHE = Path(os.environ.get("PINSCAN_SARIF_CACHE",
-                            Path.home() / ".cache" / "pinscan" / "sarif-multitool")) / "package"
-SCHEMA = CACHE / "sarif-2.1.0.json"
-MULTITOOL = CACHE / "Sarif.Multitool"
+SCHEMA = SARIF_CACHE / "sarif-2.1.0.json"
+MULTITOOL = SARIF_CACHE / "Sarif.Multitool"
 BUNDLES = sorted([*SAMPLE_APKS.glob("*.apk"), *(ROOT / "sample_apps/ios/ipas").glob("*.ipa")])
 needs_schema = pytest.mark.skipif(not SCHEMA.exists(),
                                   reason="run scripts/fetch_sarif_multitool.sh (the official "
