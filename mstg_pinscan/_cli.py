@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import logging
 import os
 import sys
 import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from mstg_pinscan import __version__
+from mstg_pinscan import __version__, isolate
 from mstg_pinscan.baseline import Baseline, baseline_text, load_baseline
 from mstg_pinscan.config import FileConfig, load_config
 from mstg_pinscan.diff import compare, load_report, render_text
@@ -34,6 +32,10 @@ _T = TypeVar("_T")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _BUNDLE_SUFFIXES = {".apk", ".ipa"}
 _FAIL_ON = ("critical", "high", "medium", "low", "never")
+# Per-file bounds: generous for the largest real apps (a 16 MB-dex APK scans in under a second
+# and 110 MB), tight enough that a crafted file cannot hold a CI runner for long.
+_TIMEOUT = 600
+_MEMORY_LIMIT = 2048
 
 _DESCRIPTION = """\
 Rate every certificate-pinning and trust-store decision of an APK or IPA against
@@ -106,9 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-j", "--jobs", type=_positive, metavar="N",
                         help="scan up to N files at once in separate processes "
                         "(default: one per CPU)")
+    parser.add_argument("--timeout", type=_positive, metavar="SECONDS",
+                        help="stop scanning a file after SECONDS; it gets no report and the "
+                        f"exit code is 2 (default: {_TIMEOUT})")
+    parser.add_argument("--memory-limit", type=_mib, metavar="MIB",
+                        help="memory one file's scan may use; past it the scan stops as "
+                        f"above (default: {_MEMORY_LIMIT})")
     parser.add_argument("--debug", action="store_true",
                         help="log progress and show tracebacks of internal errors (scans "
-                        "one file at a time)")
+                        "one file at a time, in pinscan's own process, without --timeout "
+                        "and --memory-limit)")
     parser.add_argument("--version", action="version", version=f"pinscan {__version__}")
     return parser
 
@@ -143,7 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     fail_on = _first(args.fail_on, config.fail_on, "high")
     output_dir = _first(args.output_dir, config.output_dir, Path("reports"))
     jobs = 1 if args.debug else min(args.jobs or os.cpu_count() or 1, len(files))
-    results, failed = _scan_all(files, args.rules, catalog, options, jobs, args.debug)
+    limits = isolate.Limits(seconds=_first(args.timeout, config.timeout, _TIMEOUT),
+                            memory_mib=_first(args.memory_limit, config.memory_limit,
+                                              _MEMORY_LIMIT))
+    results, failed = _scan_all(files, catalog, options, jobs, limits, args.debug)
     if policy:
         results = policy.apply(results, catalog, options.disabled_rules)
     if baseline:
@@ -198,46 +210,42 @@ def _expand(paths: list[Path]) -> list[Path]:
     return files
 
 
-def _scan_all(
-    files: list[Path], rules: Path | None, catalog: Catalog, options: ScanOptions, jobs: int,
-    debug: bool,
-) -> tuple[list[ScanResult], bool]:
-    """Scan every file, in parallel processes when ``jobs`` > 1; results keep input order."""
+def _scan_all(files: list[Path], catalog: Catalog, options: ScanOptions, jobs: int,
+              limits: isolate.Limits, debug: bool) -> tuple[list[ScanResult], bool]:
+    """Scan every file, each in its own bounded child process (see :mod:`isolate`), up to
+    ``jobs`` at once; results keep input order. ``debug`` scans in this process."""
     progress = _Progress(len(files))
-    outcomes: list[ScanResult | str] = []
-    if jobs <= 1:
-        for path in files:
+    outcomes: dict[int, ScanResult | str] = {}
+    if debug or not isolate.AVAILABLE:
+        for index, path in enumerate(files):
             progress.step(path)
-            outcomes.append(_scan_one(path, catalog, options, debug))
+            outcomes[index] = _scan_one(path, catalog, options, debug)
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_scan_in_worker, path, rules, options) for path in files]
-            for path, future in zip(files, futures, strict=True):
-                outcomes.append(future.result())
-                progress.step(path)
+        calls = [(index, scan_file, (path, catalog, options))
+                 for index, path in enumerate(files)]
+        for index, outcome in isolate.run_all(calls, limits, jobs):
+            outcomes[index] = _worded(files[index], outcome)
+            progress.step(files[index])
     progress.done()
     results = []
-    for outcome in outcomes:
+    for index in range(len(files)):
+        outcome = outcomes[index]
         if isinstance(outcome, str):
             _error(outcome)
         else:
             results.append(outcome)
-    return results, len(results) < len(outcomes)
+    return results, len(results) < len(files)
 
 
-def _scan_in_worker(path: Path, rules: Path | None, options: ScanOptions) -> ScanResult | str:
-    """Scan one file in a worker process, where the catalog is loaded once."""
-    logging.getLogger("mstg_pinscan").setLevel(logging.WARNING)
-    try:
-        catalog = _worker_catalog(rules)
-    except PinscanError as exc:
-        return exc.diagnostics()
-    return _scan_one(path, catalog, options, debug=False)
-
-
-@functools.cache
-def _worker_catalog(rules: Path | None) -> Catalog:
-    return load_catalog(rules)
+def _worded(path: Path, outcome: object) -> ScanResult | str:
+    """A child's outcome: the result, or the one line saying why there is none."""
+    if isinstance(outcome, ScanResult):
+        return outcome
+    if isinstance(outcome, PinscanError):
+        return outcome.diagnostics()
+    if isinstance(outcome, isolate.Contained):
+        return f"{path}: the scan {outcome.reason} and was stopped; no report for this file"
+    return f"{path}: internal error ({outcome!r}); run with --debug for details"
 
 
 def _scan_one(path: Path, catalog: Catalog, options: ScanOptions, debug: bool) -> ScanResult | str:
@@ -361,6 +369,13 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date of the form YYYY-MM-DD"
         ) from None
+
+
+def _mib(text: str) -> int:
+    value = _positive(text)
+    if value < 256:
+        raise argparse.ArgumentTypeError("must be at least 256 (MiB)")
+    return value
 
 
 def _positive(text: str) -> int:

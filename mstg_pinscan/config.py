@@ -12,7 +12,8 @@ from typing import Any
 
 from mstg_pinscan.errors import UsageError
 
-_KEYS = {"fail-on", "first-party", "expiry-warn-days", "disable", "output-dir"}
+_KEYS = {"fail-on", "first-party", "expiry-warn-days", "disable", "output-dir", "timeout",
+         "memory-limit"}
 _FAIL_ON = {"critical", "high", "medium", "low", "never"}
 
 
@@ -26,6 +27,8 @@ class FileConfig:
     expiry_warn_days: int | None = None
     disable: tuple[str, ...] = ()
     output_dir: Path | None = None
+    timeout: int | None = None
+    memory_limit: int | None = None
 
 
 def load_config(explicit: Path | None, directory: Path) -> FileConfig:
@@ -68,9 +71,7 @@ def _parse(table: dict[str, Any], path: Path) -> FileConfig:
     fail_on = normalised.get("fail-on")
     if fail_on is not None and fail_on not in _FAIL_ON:
         raise UsageError(f"fail-on must be one of {sorted(_FAIL_ON)}", path=str(path))
-    days = normalised.get("expiry-warn-days")
-    if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 0):
-        raise UsageError("expiry-warn-days must be a whole number of days", path=str(path))
+    days = _whole(normalised, "expiry-warn-days", "a whole number of days", 0, path)
     output_dir = normalised.get("output-dir")
     if output_dir is not None and not isinstance(output_dir, str):
         raise UsageError("output-dir must be a path", path=str(path))
@@ -81,7 +82,18 @@ def _parse(table: dict[str, Any], path: Path) -> FileConfig:
         expiry_warn_days=days,
         disable=_strings(normalised, "disable", path),
         output_dir=(path.parent / output_dir) if output_dir else None,
+        timeout=_whole(normalised, "timeout", "a whole number of seconds, at least 1", 1, path),
+        memory_limit=_whole(normalised, "memory-limit", "a whole number of MiB, at least 256",
+                            256, path),
     )
+
+
+def _whole(table: dict[str, Any], key: str, meaning: str, least: int, path: Path) -> int | None:
+    value = table.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                              or value < least):
+        raise UsageError(f"{key} must be {meaning}", path=str(path))
+    return value
 
 
 def _strings(table: dict[str, Any], key: str, path: Path) -> tuple[str, ...]:

@@ -15,6 +15,10 @@ class PinscanError(Exception):
         self.message = message
         self.path = path
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Crosses process boundaries (see isolate.py) with its path intact.
+        return (type(self), (self.message,), {"path": self.path})
+
     def diagnostics(self) -> str:
         """Return the one line shown to the user: the file, then the reason."""
         if self.path:
