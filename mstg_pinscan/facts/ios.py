@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from mstg_pinscan import isolate
 from mstg_pinscan.errors import FactError, UnpackError
 from mstg_pinscan.facts.blobs import PinString, wants_blob_scan
 from mstg_pinscan.facts.files import scan_files
@@ -101,7 +102,7 @@ def collect_ios_facts(bundle: Bundle) -> IosFacts:
     certificates = files.certificates.certificates + files.blobs.certificates
     evidence = []
     for name in sorted(files.kept):
-        found = read_binary(files.kept[name], name)
+        found = _read_binary_contained(files.kept[name], name)
         if found.problem:
             skipped.append(Skipped(name, found.problem))
         else:
@@ -197,3 +198,16 @@ def ios_facts_from_plist(data: bytes, name: str) -> IosFacts:
                     skipped=(Skipped(name, "a bare Info.plist: no binary, frameworks or "
                                      "certificates to read"),),
                     missing_executables=("(no bundle)",))
+
+
+# LIEF is native code: a crafted binary can crash or hang it. Each binary is read in its own
+# child process (memory bounded by the limit the bundle's scan runs under), so one bad binary
+# leaves the others and the rest of the bundle readable.
+BINARY_SECONDS = 120
+
+
+def _read_binary_contained(data: bytes, name: str) -> BinaryEvidence:
+    try:
+        return isolate.call(read_binary, data, name, limits=isolate.Limits(BINARY_SECONDS))
+    except isolate.Contained as exc:
+        return BinaryEvidence(name, (), f"the Mach-O reader {exc.reason}: binary unread")
