@@ -21,6 +21,7 @@ from typing import Any
 from mstg_pinscan.errors import UsageError
 from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST
 from mstg_pinscan.report.json import SCHEMA_VERSION
+from mstg_pinscan.report.text import terminal_safe
 
 _VERDICT_RANK = {"pass": 0, "inconclusive": 1, "warn": 2, "fail": 3}
 _GATING = ("fail", "warn")
@@ -193,4 +194,4 @@ def render_text(diff: ReleaseDiff) -> str:
             lines.append(f"  {title:<7} {d['status'].upper():<4} {d['rule_id']} "
                          f"{d['title']}{where}")
     lines.append("  protection got weaker" if diff.weaker else "  protection did not get weaker")
-    return "\n".join(lines) + "\n"
+    return "\n".join(terminal_safe(line) for line in lines) + "\n"

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from mstg_pinscan.models import ScanResult, Status
 from mstg_pinscan.report.interface import ReportWriter
 
 _MAX_ACTIONS = 12
+# Characters an app could use to steer the reviewer's terminal: C0 and C1 controls (escape
+# sequences, carriage returns, forged line breaks) and the bidirectional overrides that
+# reorder what is shown. Each is shown as its escape instead.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(line: str) -> str:
+    """``line`` with every control or reordering character written as an escape."""
+    return _UNSAFE.sub(lambda m: ascii(m.group())[1:-1], line)
 
 
 def summarise(result: ScanResult) -> str:
@@ -52,7 +62,7 @@ def summarise(result: ScanResult) -> str:
         lines.append(f"    … {len(actions) - _MAX_ACTIONS} more in the full report")
     if result.skipped:
         lines.append(f"  not analysed: {len(result.skipped)} item(s), see the report")
-    return "\n".join(lines) + "\n"
+    return "\n".join(terminal_safe(line) for line in lines) + "\n"
 
 
 class TextWriter(ReportWriter):
@@ -79,4 +89,4 @@ def summary_table(results: list[ScanResult]) -> str:
         pinned = sum(1 for h in first_party if h.protected)
         lines.append(f"{name:<{width}}  {result.verdict.status.value.upper():<12}  "
                      f"{fails:>4}  {warns:>4}  {pinned}/{len(first_party)}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(terminal_safe(line) for line in lines) + "\n"
