@@ -32,6 +32,10 @@ _EOCD64_LOCATOR = b"PK\x06\x07"
 _LOCAL_HEADER = 30
 # Android's zip reader (libziparchive) inflates only these; the installer fails on others.
 _METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+# What zipfile raises for an entry it cannot read: bad headers and CRCs, broken deflate
+# streams, names that are not UTF-8 in the local header, cut-off data.
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError,
+                ValueError, struct.error, RuntimeError)
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ class Bundle:
                             path=str(self.path),
                         )
                     chunks.append(chunk)
-        except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError) as exc:
+        except _READ_ERRORS as exc:
             raise UnpackError(f"entry {name!r} cannot be read: {exc}", path=str(self.path)) from exc
         self._inflated_total += total
         if self._inflated_total > self.limits.max_total_size:
@@ -135,7 +139,7 @@ class Bundle:
         try:
             with self._zip.open(info) as handle:
                 return handle.read(size)
-        except (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, OSError):
+        except _READ_ERRORS:
             return b""
 
     def _index_entries(self) -> dict[str, Entry]:
@@ -160,8 +164,8 @@ class Bundle:
                     f"entry {info.filename!r} appears twice; Android refuses such an archive "
                     "(duplicate entries, CVE-2013-4787), so no copy is the one it reads",
                     path=str(self.path))
-            if info.is_dir():
-                continue
+            if not info.filename or info.filename.endswith("/"):
+                continue  # a folder, or a nameless entry nothing can refer to
             self._check_declared(info)
             declared_total += info.file_size
             entries[info.filename] = Entry(
@@ -192,7 +196,8 @@ class Bundle:
         """
         directory = self._zip.start_dir
         ordered = sorted(infos, key=lambda info: info.header_offset)
-        for info, following in zip(ordered, [*ordered[1:], None], strict=True):
+        for index, info in enumerate(ordered):
+            following = ordered[index + 1] if index + 1 < len(ordered) else None
             end = info.header_offset + _LOCAL_HEADER + info.compress_size
             limit = following.header_offset if following is not None else directory
             if end > limit:
@@ -280,5 +285,7 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         return zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
         raise UnpackError(f"not a zip archive ({exc})", path=str(path)) from exc
-    except (OSError, ValueError, EOFError) as exc:
+    except (OSError, ValueError, EOFError, NotImplementedError, struct.error) as exc:
+        # zipfile refuses archives it cannot handle (a "version needed to extract" it does
+        # not know, multi-disk archives) with these rather than BadZipFile.
         raise UnpackError(f"cannot be opened as a zip archive: {exc}", path=str(path)) from exc
