@@ -10,6 +10,8 @@ A control page that does leak proves the check can fail.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -17,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import PIN_A, PIN_B, SAMPLE_APKS, evaluate_config, nsc
+from conftest import PIN_A, PIN_B, ROOT, SAMPLE_APKS, evaluate_config, nsc
 
 from mstg_pinscan._cli import main
 from mstg_pinscan.diff import compare
@@ -25,7 +27,9 @@ from mstg_pinscan.evaluate.catalog import Catalog
 from mstg_pinscan.models import ScanResult
 from mstg_pinscan.report.html import HtmlWriter, render_diff
 from mstg_pinscan.report.json import result_to_dict
+from mstg_pinscan.scan import ScanOptions, scan_file
 
+IPAS = ROOT / "sample_apps" / "ios" / "ipas"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None,
                                 reason="needs Debian's chromium (scripts/test.sh installs it)")
@@ -139,3 +143,43 @@ def test_hostile_strings_in_the_diff_stay_text(catalog: Catalog, tmp_path: Path)
     dom, requested, console = _render(page, tmp_path)
     assert requested == [] and console == []
     assert "&lt;img" in dom
+
+
+# --- every string of a real scan, poisoned ------------------------------------------------
+
+def _poison(value: object) -> object:
+    """``value`` with the attack put in front of every string it holds, at any depth."""
+    if isinstance(value, str):
+        return _ATTACK + value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.replace(value, **{
+            f.name: _poison(getattr(value, f.name)) for f in dataclasses.fields(value)
+            if f.init})
+    if isinstance(value, tuple):
+        return tuple(_poison(item) for item in value)
+    if isinstance(value, list):
+        return [_poison(item) for item in value]
+    if isinstance(value, dict):
+        return {_poison(k): _poison(v) for k, v in value.items()}
+    if isinstance(value, frozenset | set):
+        return type(value)(_poison(item) for item in value)
+    return value  # numbers, dates, enums
+
+
+@pytest.mark.parametrize("bundle", [SAMPLE_APKS / "trust_all.apk",
+                                    SAMPLE_APKS / "keystores.apk",
+                                    IPAS / "trustkit_good.ipa"])
+def test_every_app_string_of_a_real_scan_stays_text(bundle: Path, catalog: Catalog,
+                                                    tmp_path: Path) -> None:
+    """Package name, version, hosts, class names, file names, certificate subjects, plist
+    keys, reasons: every string field of a real scan carries the attack, and the page still
+    runs nothing and loads nothing."""
+    result = _poison(scan_file(bundle, catalog, ScanOptions(as_of=dt.date(2026, 12, 1))))
+    assert isinstance(result, ScanResult)
+    page = tmp_path / "poisoned.html"
+    page.write_text(HtmlWriter().render([result]))
+    dom, requested, console = _render(page, tmp_path)
+    assert requested == [] and console == []
+    shown = dom.count("&lt;script&gt;console.error(2)&lt;/script&gt;")
+    assert shown >= 10, f"only {shown} poisoned strings reached the page"
+    assert "<script>console.error(2)" not in dom
