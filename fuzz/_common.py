@@ -15,7 +15,9 @@ to the parser; let only the errors the parser documents for bad input pass), and
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -40,6 +42,16 @@ def entries(suffixes: tuple[str, ...], bundles: Iterable[Path] | None = None) ->
                 if digest not in seen:
                     seen.add(digest)
                     yield data
+
+
+def scratch() -> Path:
+    """A folder for the files a target must write (a bundle to scan): the one fuzz/run.py
+    names in ``PINSCAN_FUZZ_SCRATCH`` and removes afterwards, else a new temporary one."""
+    named = os.environ.get("PINSCAN_FUZZ_SCRATCH")
+    if named:
+        Path(named).mkdir(parents=True, exist_ok=True)
+        return Path(named)
+    return Path(tempfile.mkdtemp(prefix="pinscan-fuzz-"))
 
 
 def run(test_one_input: Callable[[bytes], None], seeds: Callable[[], Iterable[bytes]]) -> None:

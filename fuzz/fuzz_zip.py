@@ -7,12 +7,8 @@ escape, and nothing may be written but the input file itself.
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
-
 import atheris
-from _common import SAMPLE_APKS, SAMPLE_IPAS, run
+from _common import SAMPLE_APKS, SAMPLE_IPAS, run, scratch
 
 with atheris.instrument_imports(include=["mstg_pinscan"]):
     from mstg_pinscan.errors import UnpackError
@@ -20,8 +16,7 @@ with atheris.instrument_imports(include=["mstg_pinscan"]):
 
 # Small limits keep each input fast; the checks are the same at any size.
 _LIMITS = UnpackLimits(max_entries=512, max_entry_size=1 << 20, max_total_size=4 << 20)
-_FOLDER = Path(tempfile.mkdtemp(prefix="pinscan-fuzz-zip-",
-                                dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+_FOLDER = scratch()
 _INPUT = _FOLDER / "input.apk"
 
 

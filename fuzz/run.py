@@ -68,7 +68,12 @@ def _start(target: Path, work: Path, seconds: int, runs: int) -> subprocess.Pope
     corpus = work / name / ("seeds" if runs else "corpus")
     if runs:
         shutil.rmtree(corpus, ignore_errors=True)
-    subprocess.run([sys.executable, str(target), "--write-seeds", str(corpus)], check=True)
+    env = {**os.environ, "PINSCAN_FUZZ_SCRATCH": str(_scratch(work, name)),
+           **({"PYTHONHASHSEED": "0"} if runs else {})}
+    seeding = subprocess.run([sys.executable, str(target), "--write-seeds", str(corpus)],
+                             env=env, capture_output=True, text=True)
+    if seeding.returncode:
+        sys.exit(f"{target.name}: writing seeds failed\n{seeding.stderr}")
     repeatable = [f"-runs={runs}", "-seed=1"] if runs else []
     artifacts = work / name
     log = (artifacts / "last-run.log").open("w")  # a file: a pipe would fill and block
@@ -77,12 +82,19 @@ def _start(target: Path, work: Path, seconds: int, runs: int) -> subprocess.Pope
          "-timeout=10", "-rss_limit_mb=2048", "-max_len=1048576",
          f"-artifact_prefix={artifacts}/", "-print_final_stats=1"],
         stdout=log, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "PYTHONHASHSEED": "0"} if runs else None,
+        env=env,
     )
+
+
+def _scratch(work: Path, name: str) -> Path:
+    """Where a target writes the files it scans: in memory where Linux offers it."""
+    shm = Path("/dev/shm")
+    return (shm if shm.is_dir() else work) / f"pinscan-fuzz-{name}-{os.getpid()}"
 
 
 def _summarise(target: Path, code: int, work: Path, elapsed: float) -> bool:
     name = target.stem.removeprefix("fuzz_")
+    shutil.rmtree(_scratch(work, name), ignore_errors=True)
     output = (work / name / "last-run.log").read_text(errors="replace")
     runs = _RUNS.findall(output)
     count = runs[-1] if runs else "?"
