@@ -30,7 +30,7 @@ SAMPLE_IPAS = ROOT / "sample_apps" / "ios"
 def entries(suffixes: tuple[str, ...], bundles: Iterable[Path] | None = None) -> Iterator[bytes]:
     """The distinct contents of every sample-app entry whose name ends with a suffix."""
     if bundles is None:
-        bundles = sorted(SAMPLE_APKS.glob("*.apk")) + sorted(SAMPLE_IPAS.glob("*.ipa"))
+        bundles = sorted(SAMPLE_APKS.glob("*.apk")) + sorted(SAMPLE_IPAS.glob("ipas/*.ipa"))
     seen: set[str] = set()
     for bundle in bundles:
         with zipfile.ZipFile(bundle) as archive:

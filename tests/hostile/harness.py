@@ -62,13 +62,14 @@ def scan_bounded(bundle: Path, tmp_path: Path, *args: str) -> Outcome:
     streams.mkdir(exist_ok=True)
     started = time.monotonic()
     with (streams / "stdout").open("w") as out, (streams / "stderr").open("w") as err:
-        process = subprocess.Popen(command, cwd=scratch["cwd"], env=env, stdout=out,
-                                   stderr=err)
-        code, usage = _wait(process, 3 * SECONDS)
+        process = subprocess.Popen(
+            [sys.executable, "-c", _MEASURE, str(streams / "peak"), *command],
+            cwd=scratch["cwd"], env=env, stdout=out, stderr=err, start_new_session=True)
+        code = _wait(process, 3 * SECONDS)
     stdout = (streams / "stdout").read_text(errors="replace")
     stderr = (streams / "stderr").read_text(errors="replace")
     seconds = time.monotonic() - started
-    peak_mib = usage.ru_maxrss / 1024
+    peak_mib = int((streams / "peak").read_text() or 0) / 1024 if code is not None else 0
     assert code is not None, f"{bundle.name}: still running after {3 * SECONDS:.0f} s: killed"
     assert "Traceback" not in stderr + stdout, f"{bundle.name}: traceback\n{stderr}"
     assert code in (0, 1, 2), f"{bundle.name}: exit {code}\n{stderr}"
@@ -89,23 +90,30 @@ def scan_bounded(bundle: Path, tmp_path: Path, *args: str) -> Outcome:
     return Outcome(code, stderr, report, seconds, peak_mib)
 
 
-def _wait(process: subprocess.Popen[bytes], limit: float) -> tuple[int | None, Any]:
-    """Reap the child with wait4, for its exit code and the peak memory of it and the
-    processes it waited for; kill it past ``limit`` seconds (exit code None)."""
-    deadline = time.monotonic() + limit
-    code: int | None = None
-    while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            code = os.waitstatus_to_exitcode(status)
-            break
-        if time.monotonic() > deadline:
-            process.send_signal(signal.SIGKILL)
-            _, _, usage = os.wait4(process.pid, 0)
-            break
-        time.sleep(0.02)
-    process.returncode = -1 if code is None else code  # reaped here, not by Popen
-    return code, usage
+# The scan is started by a small launcher rather than straight from pytest: Linux carries a
+# process's peak memory across exec, so a child forked from a large pytest process would
+# report pytest's peak as its own. The launcher forks from its own small image, execs the
+# scan, and writes the peak of the scan and of the processes it waited for (ru_maxrss, KiB).
+_MEASURE = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as handle:
+    handle.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status) % 256)
+"""
+
+
+def _wait(process: subprocess.Popen[bytes], limit: float) -> int | None:
+    """The exit code; past ``limit`` seconds the whole process group is killed (None)."""
+    try:
+        return process.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return None
 
 
 def _tree(folder: Path, leave_out: Path | None = None) -> list[Path]:
