@@ -19,6 +19,7 @@ from mstg_pinscan.facts.blobs import PinString, wants_blob_scan
 from mstg_pinscan.facts.files import scan_files
 from mstg_pinscan.facts.macho import BinaryEvidence, read_binary
 from mstg_pinscan.facts.plist import (
+    MAX_PLIST_SIZE,
     AtsSettings,
     TrustKitSettings,
     load_plist,
@@ -37,6 +38,10 @@ _NOT_CERTIFICATES = (".png", ".jpg", ".jpeg", ".gif", ".car", ".nib", ".storyboa
 # Apple's signature and provisioning profile: they hold Apple's and the developer's signing
 # certificates, which say nothing about TLS trust.
 _SIGNATURE = ("_CodeSignature/", "embedded.mobileprovision", "SC_Info/")
+# Real apps nest tens of extensions and frameworks; these bounds keep a crafted bundle with
+# thousands of them (or with large plists in each) within the time a scan may take.
+_MAX_PARTS = 1_000
+_PART_PLISTS_BUDGET = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,16 @@ def collect_ios_facts(bundle: Bundle) -> IosFacts:
     app = _part(bundle, root, "app", required=True, skipped=skipped)
     assert app is not None
     parts = []
-    for part_root, kind in _nested_parts(bundle, root):
+    budget = _PART_PLISTS_BUDGET
+    for index, (part_root, kind) in enumerate(_nested_parts(bundle, root)):
+        plist_name = f"{part_root}/Info.plist"
+        size = bundle.entries[plist_name].size
+        if index >= _MAX_PARTS or size > budget:
+            skipped.append(Skipped(plist_name, f"not read: past the first {_MAX_PARTS} nested "
+                                   f"parts or {_PART_PLISTS_BUDGET >> 20} MiB of their "
+                                   "Info.plists"))
+            continue
+        budget -= size
         part = _part(bundle, part_root, kind, required=False, skipped=skipped)
         if part is not None:
             parts.append(part)
@@ -107,6 +121,8 @@ def collect_ios_facts(bundle: Bundle) -> IosFacts:
             skipped.append(Skipped(name, found.problem))
         else:
             evidence.append(found)
+            skipped += [Skipped(name, f"{one.cpu} slice: {reason}")
+                        for one in found.slices for reason in one.unread]
     trustkit = any(name.split("/")[-2:-1] == ["TrustKit.framework"]
                    for name in bundle.names()) or any(
         b"TSKPinningValidator" in data or b"initSharedInstanceWithConfiguration" in data
@@ -145,7 +161,7 @@ def _part(bundle: Bundle, root: str, kind: str, required: bool,
           skipped: list[Skipped]) -> IosPart | None:
     plist_name = f"{root}/Info.plist"
     try:
-        info = load_plist(bundle.read(plist_name), plist_name)
+        info = load_plist(bundle.read(plist_name, max_size=MAX_PLIST_SIZE), plist_name)
     except (FactError, UnpackError) as exc:
         if required:
             raise FactError(exc.diagnostics(), path=str(bundle.path)) from exc

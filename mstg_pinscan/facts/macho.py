@@ -11,6 +11,7 @@ readable, so what it does not show is never taken as absent.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import struct
 import warnings
@@ -46,6 +47,10 @@ _HANDLERS = {"URLSession:didReceiveChallenge:completionHandler:",
              "connection:willSendRequestForAuthenticationChallenge:",
              "connection:didReceiveAuthenticationChallenge:"}
 _MAX_INSTRUCTIONS = 16_384
+# Instructions scanned for calls per slice, over all handler classes' methods (about 0.3 s).
+_MAX_SCANNED = 1_000_000
+# Fat binaries hold two or three slices; a header may claim billions.
+_MAX_SLICES = 4
 CLASSES = ("AFSecurityPolicy", "AFHTTPSessionManager", "TSKPinningValidator", "TrustKit",
            "TSKTrustKitConfig")
 SWIFT_TYPES = ("ServerTrustManager", "PinnedCertificatesTrustEvaluator",
@@ -73,6 +78,8 @@ class SliceEvidence:
     implemented: dict[str, set[str]] = field(default_factory=dict)
     # "Class selector" -> imported functions the method body calls (ARM64 slices only).
     calls: dict[str, set[str]] = field(default_factory=dict)
+    # What a limit kept from being read in this slice, said for the report.
+    unread: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -97,9 +104,11 @@ class BinaryEvidence:
 
 
 def read_binary(data: bytes, file: str) -> BinaryEvidence:
-    """Read every slice of a (fat) Mach-O binary; unreadable input gives ``problem``."""
-    # TODO: LIEF is native code and can crash the process on crafted input; running it in a
-    # separate, bounded process is part of the hostile-input work.
+    """Read every slice of a (fat) Mach-O binary; unreadable input gives ``problem``.
+
+    LIEF is native code that a crafted binary may crash: the scan calls this in a contained
+    child process (see facts/ios.py and isolate.py), never directly.
+    """
     try:
         fat = lief.MachO.parse(data)
     except (RuntimeError, ValueError, TypeError) as exc:
@@ -107,10 +116,16 @@ def read_binary(data: bytes, file: str) -> BinaryEvidence:
     if fat is None or fat.size == 0:
         return BinaryEvidence(file, (), "not a readable Mach-O binary")
     slices = []
-    for index in range(fat.size):
+    for index in range(min(fat.size, _MAX_SLICES)):
         binary = fat.at(index)
-        if binary is not None:
+        # A header that claims load commands of which none could be read is not a binary.
+        if binary is not None and (len(binary.commands) or not binary.header.nb_cmds):
             slices.append(_slice(binary))
+    if not slices:
+        return BinaryEvidence(file, (), "not a readable Mach-O binary (no readable load "
+                              "command)")
+    if fat.size > _MAX_SLICES:
+        slices[-1].unread.append(f"slices past the first {_MAX_SLICES} not read")
     return BinaryEvidence(file, tuple(slices))
 
 
@@ -122,14 +137,20 @@ def _slice(binary: lief.MachO.Binary) -> SliceEvidence:
         warnings.simplefilter("ignore", RuntimeWarning)  # LIEF warns on unknown CPU types
         cpu = str(binary.header.cpu_type).split(".")[-1]
     evidence = SliceEvidence(cpu=cpu, encrypted=bool(encryption and encryption.crypt_id != 0))
-    imported = {s.name for s in binary.imported_symbols}
+    commands, claimed = len(binary.commands), binary.header.nb_cmds
+    if commands < claimed:
+        evidence.unread.append(f"load commands past the first {commands} of {claimed} not read")
+    for segment in binary.segments:
+        if len(segment.content) < segment.file_size:
+            evidence.unread.append(f"segment {_text(segment.name)} runs past the end of the file")
+    imported = {_text(s.name) for s in binary.imported_symbols}
     evidence.imports = {s for s in (*SECURITY_SYMBOLS, *OTHER_TLS) if s in imported}
     names = _strings(binary, "__objc_methname") | _strings(binary, "__objc_classname")
     cstrings = set()
     for section in binary.sections:
         if section.type == lief.MachO.Section.TYPE.CSTRING_LITERALS:
             cstrings |= _split(bytes(section.content))
-    symbols = {s.name for s in binary.symbols}
+    symbols = {_text(s.name) for s in binary.symbols}
     evidence.selectors = {s for s in SELECTORS if s in names or s in cstrings}
     evidence.classes = {c for c in CLASSES if c in names or f"_OBJC_CLASS_$_{c}" in symbols}
     text = cstrings | names
@@ -138,29 +159,36 @@ def _slice(binary: lief.MachO.Binary) -> SliceEvidence:
     evidence.strings = {s for s in STRINGS if s in text or f"_{s}" in imported}
     if not evidence.encrypted:
         # Encrypted metadata reads as noise: only a clear binary's classes are walked.
-        methods = implementations(binary)
+        methods = implementations(binary, evidence.unread)
         evidence.implemented = {name: set(found) & set(SELECTORS)
                                 for name, found in methods.items()}
         evidence.selectors |= {s for found in evidence.implemented.values() for s in found}
         evidence.classes |= {c for c in CLASSES if c in evidence.implemented}
         if cpu == "ARM64":
-            evidence.calls = _calls(binary, methods)
+            evidence.calls = _calls(binary, methods, evidence.unread)
     return evidence
 
 
-def _calls(binary: lief.MachO.Binary, methods: dict[str, dict[str, int]]) -> dict[str, set[str]]:
+def _calls(binary: lief.MachO.Binary, methods: dict[str, dict[str, int]],
+           unread: list[str]) -> dict[str, set[str]]:
     """Imported functions each method of a class with a challenge handler calls directly."""
     stubs = _stub_targets(binary)
     function_starts = binary.function_starts
     starts = sorted(binary.imagebase + offset for offset in function_starts.functions) if (
         function_starts is not None) else []
-    found = {}
+    found: dict[str, set[str]] = {}
+    left = _MAX_SCANNED
     for name, selectors in methods.items():
         if not set(selectors) & _HANDLERS:
             continue
         for selector, imp in selectors.items():
-            if imp:
-                found[f"{name} {selector}"] = _called(binary, imp, starts, stubs)
+            if not imp:
+                continue
+            if left <= 0:
+                unread.append(f"calls past the first {_MAX_SCANNED} instructions not read")
+                return found
+            found[f"{name} {selector}"], scanned = _called(binary, imp, starts, stubs)
+            left -= max(scanned, 1)
     return found
 
 
@@ -172,36 +200,37 @@ def _stub_targets(binary: lief.MachO.Binary) -> dict[int, str]:
         return {}
     symbols = list(command.indirect_symbols)
     targets = {}
-    for index in range(section.size // section.reserved2):
-        position = section.reserved1 + index
-        if position < len(symbols):
-            name = symbols[position].name
-            address = section.virtual_address + index * section.reserved2
-            targets[address] = name if isinstance(name, str) else name.decode("ascii", "replace")
+    # A crafted section size may claim 2**60 stubs: only those with a symbol are read.
+    count = min(section.size // section.reserved2, len(symbols) - section.reserved1)
+    for index in range(max(count, 0)):
+        address = section.virtual_address + index * section.reserved2
+        targets[address] = _text(symbols[section.reserved1 + index].name)
     return targets
 
 
 def _called(binary: lief.MachO.Binary, start: int, starts: list[int],
-            stubs: dict[int, str]) -> set[str]:
-    """Targets of the BL and B instructions from ``start`` to the next function start."""
-    following = [s for s in starts if s > start]
-    end = min(following[0] if following else start + 4 * _MAX_INSTRUCTIONS,
-              start + 4 * _MAX_INSTRUCTIONS)
+            stubs: dict[int, str]) -> tuple[set[str], int]:
+    """Targets of the BL and B instructions from ``start`` to the next function start, and
+    how many instructions were scanned."""
+    following = bisect.bisect_right(starts, start)
+    end = start + 4 * _MAX_INSTRUCTIONS
+    if following < len(starts):
+        end = min(starts[following], end)
     try:
         code = bytes(binary.get_content_from_virtual_address(start, end - start))
-    except (RuntimeError, ValueError, TypeError):
-        return set()
+    # NOTE: SystemError is LIEF's negative-size bytes for an address past a short segment.
+    except (RuntimeError, ValueError, TypeError, OverflowError, SystemError):
+        return set(), 0
     called = set()
-    for offset in range(0, len(code) - 3, 4):
-        (word,) = struct.unpack_from("<I", code, offset)
+    for index, (word,) in enumerate(struct.iter_unpack("<I", code[: len(code) & ~3])):
         if word & 0x7C000000 == 0x14000000:  # B or BL imm26
             delta = (word & 0x03FFFFFF) << 2
             if delta & 0x08000000:
                 delta -= 1 << 28
-            target = stubs.get(start + offset + delta)
+            target = stubs.get(start + 4 * index + delta)
             if target:
                 called.add(target)
-    return called
+    return called, len(code) // 4
 
 
 def _strings(binary: lief.MachO.Binary, section_name: str) -> set[str]:
@@ -212,6 +241,11 @@ def _strings(binary: lief.MachO.Binary, section_name: str) -> set[str]:
         ):
             found |= _split(bytes(section.content))
     return found
+
+
+def _text(name: str | bytes) -> str:
+    """A name from LIEF, which gives bytes for a name that is not UTF-8."""
+    return name if isinstance(name, str) else name.decode("utf-8", "replace")
 
 
 def _split(content: bytes) -> set[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import plistlib
 import xml.parsers.expat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,21 +42,70 @@ _TSK_DOMAIN = {
 TSK_EXCLUDE = "kSKExcludeSubdomainFromParentPolicy"
 
 
+# Info.plists are kilobytes; this bound keeps a crafted one from taking seconds or a lot of
+# memory in plistlib (about 0.7 s and 11 MB per MiB of the worst binary plist).
+MAX_PLIST_SIZE = 1024 * 1024
+
+
 def load_plist(data: bytes, name: str) -> dict[str, Any]:
     """Parse an XML or binary plist whose top level is a dictionary.
 
-    Raises :class:`FactError` naming ``name`` for anything else; plistlib refuses XML entity
-    declarations, so entity expansion cannot happen.
+    Raises :class:`FactError` naming ``name`` for anything else: a plist larger than
+    :data:`MAX_PLIST_SIZE`, one that contains itself (which CoreFoundation refuses too), or
+    unreadable bytes. plistlib refuses XML entity declarations, so entity expansion cannot
+    happen.
     """
+    if len(data) > MAX_PLIST_SIZE:
+        raise FactError(f"property list larger than {MAX_PLIST_SIZE // 1024} KiB", path=name)
     try:
         value = plistlib.loads(data)
+    # NOTE: plistlib documents none of these; LookupError is an XML declaration naming an
+    # unknown encoding, RecursionError a binary plist nested deeper than the stack.
     except (plistlib.InvalidFileException, xml.parsers.expat.ExpatError, ValueError,
-            TypeError, KeyError, IndexError, OverflowError, RecursionError,
+            TypeError, KeyError, IndexError, OverflowError, RecursionError, LookupError,
             UnicodeDecodeError, AttributeError) as exc:
         raise FactError(f"not a readable property list ({type(exc).__name__})", path=name) from exc
     if not isinstance(value, dict):
         raise FactError(f"property list is a {type(value).__name__}, not a dictionary", path=name)
+    if _contains_itself(value):
+        raise FactError("property list contains itself (a reference cycle)", path=name)
     return value
+
+
+def _contains_itself(top: dict[str, Any]) -> bool:
+    """True when an array or dictionary contains itself, directly or through others.
+
+    plistlib builds such a cycle from a binary plist whose objects refer back to an object
+    still being read. The walk keeps its own stack: XML plists nest as deep as they like.
+    """
+    finished: set[int] = set()
+    on_path = {id(top)}
+    stack: list[tuple[object, Iterator[object]]] = [(top, iter(top.values()))]
+    while stack:
+        node, children = stack[-1]
+        for child in children:
+            if not isinstance(child, (list, dict)) or id(child) in finished:
+                continue
+            if id(child) in on_path:
+                return True
+            on_path.add(id(child))
+            stack.append((child, iter(child.values() if isinstance(child, dict) else child)))
+            break
+        else:
+            stack.pop()
+            on_path.discard(id(node))
+            finished.add(id(node))
+    return False
+
+
+def _text(key: object) -> str:
+    """A dictionary key as text: binary plists allow keys that are not strings, even
+    integers too long for ``str``."""
+    if isinstance(key, str):
+        return key
+    if isinstance(key, int) and key.bit_length() > 64:
+        return "(a long integer)"
+    return str(key)
 
 
 @dataclass(frozen=True)
@@ -198,11 +248,12 @@ def _domains(reader: _Reader, value: object, *path: str) -> list[tuple[str, dict
         reader.problem(f"{path[-1]} is not a dictionary", True, *path)
         return []
     found = []
-    for name, settings in sorted(value.items(), key=lambda item: str(item[0])):
+    for name, settings in sorted(value.items(), key=lambda item: _text(item[0])):
         if not isinstance(settings, dict):
-            reader.problem(f"settings of {name} are not a dictionary", True, *path, str(name))
+            reader.problem(f"settings of {_text(name)} are not a dictionary", True, *path,
+                           _text(name))
             continue
-        found.append((str(name).lower().rstrip("."), settings))
+        found.append((_text(name).lower().rstrip("."), settings))
     return found
 
 
@@ -211,8 +262,7 @@ def _exceptions(reader: _Reader, value: object, root: str) -> tuple[ExceptionDom
     for name, settings in _domains(reader, value, root, "NSExceptionDomains"):
         path = (root, "NSExceptionDomains", name)
         reader.unknown_keys(settings, _ATS_EXCEPTION, *path)
-        legacy = tuple(str(k) for k in settings
-                       if "Temporary" in str(k) or "ThirdParty" in str(k))
+        legacy = tuple(k for k in map(_text, settings) if "Temporary" in k or "ThirdParty" in k)
 
         def any_of(suffix: str, kind: type, settings: dict[str, Any] = settings,
                    path: tuple[str, ...] = path) -> object:
@@ -289,11 +339,11 @@ def read_trustkit(info: dict[str, Any], file: str) -> TrustKitSettings | None:
                                    "TSKPinnedDomains"):
         path = (root, "TSKPinnedDomains", name)
         for key in settings:
-            if key not in _TSK_DOMAIN and "ExcludeSubdomain" in str(key):
+            if key not in _TSK_DOMAIN and "ExcludeSubdomain" in _text(key):
                 reader.problem(f"{key!r} is not the key TrustKit reads for exclusion; it "
-                               f"reads {TSK_EXCLUDE!r}", False, *path, str(key))
+                               f"reads {TSK_EXCLUDE!r}", False, *path, _text(key))
         reader.unknown_keys({k: v for k, v in settings.items()
-                             if "ExcludeSubdomain" not in str(k)}, _TSK_DOMAIN, *path)
+                             if "ExcludeSubdomain" not in _text(k)}, _TSK_DOMAIN, *path)
         hashes_value = settings.get("TSKPublicKeyHashes", [])
         hashes = tuple(decode_strict_pin(h) if isinstance(h, str) else decode_strict_pin("")
                        for h in (hashes_value if isinstance(hashes_value, list) else []))
@@ -313,7 +363,8 @@ def read_trustkit(info: dict[str, Any], file: str) -> TrustKitSettings | None:
             include_subdomains=reader.boolean(settings, "TSKIncludeSubdomains", False, *path),
             expiration=expiration,
             expiration_text=expiration_text if isinstance(expiration_text, str) else None,
-            report_uris=tuple(str(u) for u in uris) if isinstance(uris, list) else (),
+            report_uris=tuple(u for u in uris if isinstance(u, str)) if isinstance(
+                uris, list) else (),
             excluded=reader.boolean(settings, TSK_EXCLUDE, False, *path),
             location=reader.loc(*path),
         ))
