@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 
-from mstg_pinscan.facts.certs import certificate_info, read_certificate_file
-from mstg_pinscan.models import CertificateInfo
+from mstg_pinscan.facts.certs import UNREADABLE, certificate_info, read_certificate_file
+from mstg_pinscan.models import CertificateInfo, Skipped
 
 _logger = logging.getLogger(__name__)
 
@@ -30,6 +30,9 @@ _PIN_END = re.compile(rb"=(?=[^A-Za-z0-9+/=_-]|\Z)")
 _PIN_BODY = re.compile(rb"[A-Za-z0-9+/]{43}\Z")
 _TOKEN_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
 _MAX_PER_FILE = 200
+# DER-shaped starts that fail to parse; past this many the file is crafted or not worth it,
+# and parsing every one of millions of them takes minutes.
+_MAX_DER_FAILURES = 1000
 _SKIP_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".ogg", ".mp3", ".mp4", ".ttf",
                   ".otf", ".arsc")
 
@@ -48,6 +51,7 @@ class BlobScan:
 
     pins: list[PinString] = field(default_factory=list)
     certificates: list[CertificateInfo] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def wants_blob_scan(name: str) -> bool:
@@ -72,7 +76,7 @@ def scan_blob(data: bytes, name: str, known_certificates: bool) -> BlobScan:
         return scan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-        scan.certificates = _embedded_der(data, name)
+        scan.certificates = _embedded_der(data, name, scan.skipped)
         if b"-----BEGIN" in data and not is_dex:
             pem = read_certificate_file(data, name)
             scan.certificates += [c for c in pem.certificates]
@@ -92,18 +96,24 @@ def bare_pins(data: bytes) -> list[str]:
     return found
 
 
-def _embedded_der(data: bytes, name: str) -> list[CertificateInfo]:
+def _embedded_der(data: bytes, name: str, skipped: list[Skipped]) -> list[CertificateInfo]:
     found: list[CertificateInfo] = []
+    failures = 0
     for match in _EMBEDDED_DER.finditer(data):
         if len(found) >= _MAX_PER_FILE:
+            break
+        if failures >= _MAX_DER_FAILURES:
+            skipped.append(Skipped(name, f"search for embedded certificates stopped at "
+                                   f"0x{match.start():x}: {failures} certificate-shaped byte "
+                                   "runs that are not certificates"))
             break
         length = int.from_bytes(match.group(1), "big") + 4
         start = match.start()
         try:
             cert = x509.load_der_x509_certificate(data[start:start + length])
-        except ValueError:
-            continue
-        found.append(certificate_info(cert, f"{name}@0x{start:x}", "embedded-der"))
+            found.append(certificate_info(cert, f"{name}@0x{start:x}", "embedded-der"))
+        except UNREADABLE:
+            failures += 1  # DER-shaped bytes that are not a certificate
     return found
 
 

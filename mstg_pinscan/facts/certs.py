@@ -26,11 +26,16 @@ from mstg_pinscan.pins import spki_pin
 
 _logger = logging.getLogger(__name__)
 
-_PEM_BLOCK = re.compile(
-    rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL
-)
+_PEM_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,64})-----\r?\n")
 _MAX_CERTS_PER_FILE = 1000
 _PKCS7_OID = bytes.fromhex("06092a864886f70d010702")
+# What cryptography raises for a certificate whose fields cannot be decoded. It parses
+# lazily: a certificate that loads may still fail when its key, names or dates are read.
+# NOTE: a name attribute with an unknown ASN.1 string tag raises KeyError from
+# cryptography's own name decoding, so KeyError is one of them. A repeated extension
+# makes the certificate invalid (RFC 5280 4.2), as it is to Android.
+UNREADABLE = (ValueError, TypeError, KeyError, UnsupportedAlgorithm, x509.InvalidVersion,
+              x509.DuplicateExtension, x509.UnsupportedGeneralNameType)
 
 
 @dataclass
@@ -83,7 +88,10 @@ def _read_certificate_file(data: bytes, path: str) -> CertificateScan:
 def certificate_info(
     cert: x509.Certificate, path: str, container: str, alias: str | None = None
 ) -> CertificateInfo:
-    """Describe one certificate the way reports show it."""
+    """Describe one certificate the way reports show it.
+
+    Raises one of :data:`UNREADABLE` when a field of the certificate cannot be decoded.
+    """
     spki = cert.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
@@ -130,23 +138,41 @@ def describe_key(key: object) -> tuple[str, int]:
     return type(key).__name__, 0
 
 
+def _pem_blocks(data: bytes) -> list[tuple[str, bytes]]:
+    """(label, whole block) of the first PEM blocks in ``data``, in linear time.
+
+    A block ends at its END line, which must come before the next BEGIN line; searching
+    the rest of the file for it instead takes quadratic time on a file of BEGIN lines.
+    """
+    blocks: list[tuple[str, bytes]] = []
+    match = _PEM_BEGIN.search(data)
+    while match is not None and len(blocks) < _MAX_CERTS_PER_FILE:
+        following = _PEM_BEGIN.search(data, match.end())
+        limit = following.start() if following else len(data)
+        end_line = b"-----END " + match.group(1) + b"-----"
+        end = data.find(end_line, match.end(), limit)
+        if end >= 0:
+            blocks.append((match.group(1).decode(), data[match.start():end + len(end_line)]))
+        match = following
+    return blocks
+
+
 def _read_pem(data: bytes, path: str, scan: CertificateScan) -> None:
-    blocks = list(_PEM_BLOCK.finditer(data))[:_MAX_CERTS_PER_FILE]
-    for index, match in enumerate(blocks, start=1):
+    blocks = _pem_blocks(data)
+    for index, (kind, block) in enumerate(blocks, start=1):
         name = f"{path}#{index}" if len(blocks) > 1 else path
-        kind = match.group(1).decode()
-        block = match.group(0)
         try:
             if kind in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
                 block = block.replace(kind.encode(), b"CERTIFICATE")
                 cert = x509.load_pem_x509_certificate(block)
                 scan.certificates.append(certificate_info(cert, name, "pem"))
             elif kind == "PKCS7":
-                for sub, cert in enumerate(pkcs7.load_pem_pkcs7_certificates(block), start=1):
-                    scan.certificates.append(certificate_info(cert, f"{name}#{sub}", "pkcs7"))
+                certs = pkcs7.load_pem_pkcs7_certificates(block)[:_MAX_CERTS_PER_FILE]
+                for sub, cert in enumerate(certs, start=1):
+                    _add_certificate(scan, cert, f"{name}#{sub}", "pkcs7")
             elif kind.endswith("PRIVATE KEY"):
                 scan.private_keys.append(_pem_private_key(block, name, kind))
-        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        except UNREADABLE as exc:
             scan.skipped.append(Skipped(name, f"PEM {kind} block cannot be parsed: {exc}"))
 
 
@@ -168,19 +194,19 @@ def _pem_private_key(block: bytes, name: str, kind: str) -> PrivateKeyInfo:
 def _read_der(data: bytes, path: str, scan: CertificateScan) -> None:
     try:
         cert = x509.load_der_x509_certificate(data)
-    except ValueError:
+    except UNREADABLE:
         pass
     else:
-        scan.certificates.append(certificate_info(cert, path, "der"))
+        _add_certificate(scan, cert, path, "der")
         return
     if _PKCS7_OID in data[:32]:
         try:
             certs = pkcs7.load_der_pkcs7_certificates(data)
-        except ValueError as exc:
+        except UNREADABLE as exc:
             scan.skipped.append(Skipped(path, f"PKCS#7 bundle cannot be parsed: {exc}"))
             return
         for index, cert in enumerate(certs[:_MAX_CERTS_PER_FILE], start=1):
-            scan.certificates.append(certificate_info(cert, f"{path}#{index}", "pkcs7"))
+            _add_certificate(scan, cert, f"{path}#{index}", "pkcs7")
         return
     _read_pkcs12(data, path, scan)
 
@@ -189,22 +215,27 @@ def _read_pkcs12(data: bytes, path: str, scan: CertificateScan) -> None:
     # A PKCS#12 is SEQUENCE { INTEGER 3, ... }; anything else DER-shaped is not ours.
     if b"\x02\x01\x03" not in data[:8]:
         return
+    problem = ""
     for password in (None, b""):
         try:
             store = pkcs12.load_pkcs12(data, password)
-        except ValueError:
-            continue
         except UnsupportedAlgorithm as exc:
             scan.skipped.append(Skipped(path, f"PKCS#12 store uses an unsupported cipher: {exc}"))
             return
+        except UNREADABLE as exc:
+            problem = str(exc)
+            continue
         if store.key is not None:
             scan.private_keys.append(PrivateKeyInfo(path, "pkcs12", describe_key(store.key)[0]))
         certs = ([store.cert] if store.cert else []) + list(store.additional_certs)
         for index, item in enumerate(certs[:_MAX_CERTS_PER_FILE], start=1):
             alias = item.friendly_name.decode(errors="replace") if item.friendly_name else None
-            scan.certificates.append(
-                certificate_info(item.certificate, f"{path}#{index}", "pkcs12", alias)
-            )
+            _add_certificate(scan, item.certificate, f"{path}#{index}", "pkcs12", alias)
+        return
+    if "deserialize" in problem:
+        # NOTE: cryptography says "Could not deserialize" for a malformed store and
+        # "Invalid password or PKCS12 data" for one it could not decrypt.
+        scan.skipped.append(Skipped(path, f"PKCS#12 store cannot be parsed: {problem}"))
         return
     scan.skipped.append(
         Skipped(path, "PKCS#12 store is password-protected: its certificates and keys "
@@ -231,10 +262,20 @@ def _read_keystore(data: bytes, path: str, container: str, scan: CertificateScan
             continue
         try:
             cert = x509.load_der_x509_certificate(entry.certificate)
-        except ValueError as exc:
+        except UNREADABLE as exc:
             scan.skipped.append(Skipped(name, f"certificate in keystore cannot be parsed: {exc}"))
             continue
-        scan.certificates.append(certificate_info(cert, name, container, entry.alias))
+        _add_certificate(scan, cert, name, container, entry.alias)
+
+
+def _add_certificate(
+    scan: CertificateScan, cert: x509.Certificate, name: str, container: str,
+    alias: str | None = None,
+) -> None:
+    try:
+        scan.certificates.append(certificate_info(cert, name, container, alias))
+    except UNREADABLE as exc:
+        scan.skipped.append(Skipped(name, f"certificate cannot be parsed: {exc}"))
 
 
 def _self_signed(cert: x509.Certificate) -> bool:

@@ -78,6 +78,10 @@ def descriptor_to_name(descriptor: str) -> str:
     return descriptor
 
 
+def _u32_table(data: bytes, offset: int, count: int) -> tuple[int, ...]:
+    return struct.unpack_from(f"<{count}I", data, offset) if count else ()
+
+
 def _uleb128(data: bytes, pos: int) -> tuple[int, int]:
     if pos < len(data) and data[pos] < 0x80:
         return data[pos], pos + 1  # the common one-byte case, kept off the slow path
@@ -114,10 +118,10 @@ class DexFile:
         ):
             if count and (offset < _HEADER_SIZE or offset + count * size > len(data)):
                 raise DexFormatError("an id table lies outside the file")
-        self._string_offsets = struct.unpack_from(f"<{self._string_count}I", data,
-                                                  self._string_off)
+        # An empty table may carry any offset, even one past the end of the file.
+        self._string_offsets = _u32_table(data, self._string_off, self._string_count)
         self._strings: dict[int, str] = {}
-        self._types = struct.unpack_from(f"<{self._type_count}I", data, self._type_off)
+        self._types = _u32_table(data, self._type_off, self._type_count)
         self._method_cache: dict[int, MethodRef] = {}
         self._type_by_name: dict[str, int] | None = None
         self._protos: dict[int, str] = {}
@@ -145,7 +149,11 @@ class DexFile:
         if end < 0:
             raise DexFormatError("unterminated string")
         raw = self.data[start:end].replace(b"\xc0\x80", b"\x00")
-        text = raw.decode("utf-8", errors="surrogatepass" if b"\xed" in raw else "replace")
+        try:
+            # MUTF-8 writes characters outside the BMP as two encoded surrogates.
+            text = raw.decode("utf-8", errors="surrogatepass" if b"\xed" in raw else "replace")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", errors="replace")
         self._strings[index] = text
         return text
 
@@ -444,8 +452,9 @@ class MethodIndex:
     def __init__(self, dex: DexFile, classes: dict[str, ClassDef]) -> None:
         self.dex = dex
         self.starts, self.ends = _walk_code_items(dex.data)
-        own = sorted((c.class_data_off, c) for c in classes.values()
-                     if c.dex is dex and c.class_data_off)
+        # Two class_defs may share one class_data_item: sort by offset alone.
+        own = sorted(((c.class_data_off, c) for c in classes.values()
+                      if c.dex is dex and c.class_data_off), key=lambda item: item[0])
         self._class_data = [offset for offset, _ in own]
         self._classes = [c for _, c in own]
         self._owners: dict[int, tuple[int, ClassDef] | None] = {}

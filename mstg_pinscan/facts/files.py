@@ -68,4 +68,5 @@ def scan_files(
             one = scan_blob(data, entry.name, known_certificates=as_certificate)
             found.blobs.pins += one.pins
             found.blobs.certificates += one.certificates
+            skipped.extend(one.skipped)
     return found

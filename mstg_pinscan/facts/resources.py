@@ -57,10 +57,14 @@ class ResourceTable:
             data, self._data = self._data, None
             try:
                 parser = ARSCParser(data)
-                parser.get_packages_names()
+                packages = parser.get_packages_names()
             except Exception as exc:
                 # androguard raises many exception types on a malformed table.
                 self.error = f"malformed resources.arsc ({type(exc).__name__})"
+                return None
+            if not packages:
+                # androguard stops without an error at a chunk that runs past the table.
+                self.error = "malformed resources.arsc (no package could be read)"
             else:
                 self._parsed = parser
         return self._parsed
