@@ -51,6 +51,9 @@ _MAX_INSTRUCTIONS = 16_384
 _MAX_SCANNED = 1_000_000
 # Fat binaries hold two or three slices; a header may claim billions.
 _MAX_SLICES = 4
+# Thin (both byte orders, 32 and 64 bits) and fat magics: LIEF is only given these.
+_MAGICS = {bytes.fromhex(m) for m in ("feedface", "cefaedfe", "feedfacf", "cffaedfe",
+                                      "cafebabe", "bebafeca", "cafebabf", "bfbafeca")}
 CLASSES = ("AFSecurityPolicy", "AFHTTPSessionManager", "TSKPinningValidator", "TrustKit",
            "TSKTrustKitConfig")
 SWIFT_TYPES = ("ServerTrustManager", "PinnedCertificatesTrustEvaluator",
@@ -109,9 +112,13 @@ def read_binary(data: bytes, file: str) -> BinaryEvidence:
     LIEF is native code that a crafted binary may crash: the scan calls this in a contained
     child process (see facts/ios.py and isolate.py), never directly.
     """
+    if len(data) < 28 or data[:4] not in _MAGICS:
+        return BinaryEvidence(file, (), "not a readable Mach-O binary (too short, or no "
+                              "Mach-O magic)")
     try:
         fat = lief.MachO.parse(data)
-    except (RuntimeError, ValueError, TypeError) as exc:
+    except (RuntimeError, ValueError, TypeError, MemoryError) as exc:
+        # LIEF raises MemoryError (std::bad_alloc) for some input it cannot size.
         return BinaryEvidence(file, (), f"not a readable Mach-O binary ({type(exc).__name__})")
     if fat is None or fat.size == 0:
         return BinaryEvidence(file, (), "not a readable Mach-O binary")

@@ -52,3 +52,11 @@ def test_symbol_name_that_is_not_utf8() -> None:
     (one,) = evidence.slices
     assert "PSTrustAnySessionDelegate" in one.implemented
     assert "PSAppDelegate" in one.implemented  # its symbol is bad, its class data is not
+
+
+@pytest.mark.parametrize("data", [b".", b"\xcf\xfa\xed\xfe", b"\x00" * 64])
+def test_a_tiny_or_magicless_binary_is_not_given_to_lief(data: bytes) -> None:
+    # Was: MemoryError (std::bad_alloc) from LIEF for the one byte ".".
+    evidence = read_binary(data, "Payload/App.app/App")
+    assert evidence.problem is not None and "Mach-O" in evidence.problem
+    assert not evidence.slices
