@@ -202,6 +202,21 @@ class AppInfo:
 
 
 @dataclass(frozen=True)
+class FrameworkInfo:
+    """A cross-platform framework that built the app, and how much of it pinscan read.
+
+    Its networking, and so its trust decisions, live in the framework's own code (a Dart
+    snapshot, a JavaScript bundle, .NET assemblies, web assets), which the platform's
+    configuration may not govern.
+    """
+
+    name: str
+    evidence: tuple[str, ...]
+    read: tuple[str, ...] = ()
+    unread: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ScanResult:
     """Everything one scan found; every report writer is fed from this."""
 
@@ -214,6 +229,7 @@ class ScanResult:
     as_of: date
     duration_s: float = 0.0
     config_files: tuple[str, ...] = field(default=())
+    frameworks: tuple[FrameworkInfo, ...] = field(default=())
 
     @property
     def complete(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mstg_pinscan import release_policy
@@ -14,6 +14,7 @@ from mstg_pinscan.evaluate.apk import EvaluationOptions, evaluate_android
 from mstg_pinscan.evaluate.catalog import Catalog
 from mstg_pinscan.evaluate.ios import evaluate_ios
 from mstg_pinscan.facts.android import collect_android_facts
+from mstg_pinscan.facts.frameworks import collect_framework_facts
 from mstg_pinscan.facts.ios import IosFacts, collect_ios_facts, ios_facts_from_plist
 from mstg_pinscan.models import Platform, ScanResult
 from mstg_pinscan.unpack import UnpackLimits, detect_platform, open_bundle
@@ -49,8 +50,11 @@ def scan_file(path: Path, catalog: Catalog, options: ScanOptions) -> ScanResult:
         try:
             if platform is Platform.IOS:
                 ios_facts = collect_ios_facts(bundle)
+                ios_facts = replace(ios_facts,
+                                    frameworks=collect_framework_facts(bundle, platform))
             else:
                 facts = collect_android_facts(bundle, read_code=options.read_code)
+                facts = replace(facts, frameworks=collect_framework_facts(bundle, platform))
         except FactError as exc:
             raise FactError(exc.diagnostics(), path=str(path)) from exc
     if platform is Platform.IOS:

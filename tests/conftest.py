@@ -16,6 +16,7 @@ from cryptography.x509.oid import NameOID
 from mstg_pinscan.evaluate.catalog import Catalog, load_catalog
 from mstg_pinscan.facts.android import AndroidFacts
 from mstg_pinscan.facts.certs import certificate_info
+from mstg_pinscan.facts.frameworks import FrameworkFacts
 from mstg_pinscan.facts.manifest import ManifestFacts
 from mstg_pinscan.facts.nsc import parse_network_security_config
 from mstg_pinscan.facts.resources import ResolvedValue
@@ -29,6 +30,8 @@ SAMPLE_APKS = ROOT / "sample_apps" / "apks"
 # Microsoft's SARIF Multitool and the official schema, fetched by scripts/fetch_sarif_multitool.sh.
 SARIF_CACHE = Path(os.environ.get(
     "PINSCAN_SARIF_CACHE", Path.home() / ".cache" / "pinscan" / "sarif-multitool")) / "package"
+FRAMEWORK_CACHE = Path(os.environ.get(
+    "PINSCAN_FRAMEWORK_CACHE", Path.home() / ".cache" / "pinscan" / "frameworks"))
 ASSETS = Path(__file__).resolve().parent / "assets"
 AS_OF = dt.date(2026, 12, 1)
 NSC_FILE = "res/xml/network_security_config.xml"
@@ -78,6 +81,7 @@ def evaluate_config(
     as_of: dt.date = AS_OF,
     warn_days: int = 30,
     dex: bool = False,
+    frameworks: FrameworkFacts | None = None,
     **manifest: object,
 ) -> ScanResult:
     """Evaluate an NSC given as text, as if it came from an APK with these manifest facts."""
@@ -94,6 +98,7 @@ def evaluate_config(
         private_keys=tuple(private_keys),
         dex_files=("classes.dex",) if dex else (),
         skipped=tuple(skipped),
+        frameworks=frameworks or FrameworkFacts(),
     )
     return evaluate_android(facts, catalog, ScanOptions(as_of=as_of, expiry_warn_days=warn_days),
                             Path("test.apk"), "0" * 64)
@@ -190,3 +195,13 @@ def pin_of(cert: x509.Certificate) -> str:
 
 PIN_A = "aYVvMu6cLVONXBC/V7QL8VpaKkkSC6oH+jWRBRFOC4U="
 PIN_B = "rTIyPM+S7Gn2osbBoxcLB9ZBYIzk+hzpiuO3zS5oYng="
+
+
+def framework_artifact(package: str, member: str) -> Path:
+    """A member of a registry package fetched by benchmarks/fetch_frameworks.py
+    (``package`` is NAME-VERSION); skips the test when the install step could not fetch it."""
+    path = FRAMEWORK_CACHE / package / member
+    if not path.is_file():
+        pytest.skip(f"{package}/{member} is not in {FRAMEWORK_CACHE}: run "
+                    "benchmarks/fetch_frameworks.py (scripts/test.sh does)")
+    return path

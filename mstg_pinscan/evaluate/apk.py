@@ -9,6 +9,7 @@ from pathlib import Path
 from mstg_pinscan.evaluate import android as android_checks
 from mstg_pinscan.evaluate import certificates as certificate_checks
 from mstg_pinscan.evaluate import code as code_checks
+from mstg_pinscan.evaluate import frameworks
 from mstg_pinscan.evaluate.catalog import Catalog
 from mstg_pinscan.evaluate.endpoints import (
     Endpoint,
@@ -48,6 +49,7 @@ RULES_USED = (
     android_checks.RULES_USED
     | certificate_checks.RULES_USED
     | code_checks.RULES_USED
+    | frameworks.RULES_USED
     | {"no-pinning", "host-not-pinned"}
 )
 
@@ -70,9 +72,12 @@ def evaluate_android(
     as_of, warn_days = options.as_of, options.expiry_warn_days
     code = facts.code
     decisions = android_checks.AndroidChecks(facts, catalog, as_of, warn_days, levels).run()
+    framework = frameworks.evaluate_frameworks(facts.frameworks, catalog, levels,
+                                               facts.certificates)
 
     patterns = _okhttp_patterns(code, levels)
-    found = endpoints([*(code.urls if code else ()), *facts.resource_urls])
+    found = endpoints([*(code.urls if code else ()), *facts.resource_urls,
+                       *facts.frameworks.urls])
     trustkit_active = bool(code and code.trustkit_inits)
     per_config: list[list[HostRow]] = []
     nsc_pins: dict[str, tuple[Location, str | None]] = {}
@@ -82,13 +87,14 @@ def evaluate_android(
         per_config.append(android_host_rows(
             config_policies, levels, as_of, warn_days,
             rejected=config is not None and config.rejected,
-            extra_hosts=[*patterns, *(e.host for e in found)],
+            extra_hosts=[*patterns, *(e.host for e in found), *framework.hosts],
             trustkit_active=trustkit_active,
         ))
         anchor_files.update(f for p in config_policies for a in p.all_anchors for f in a.files)
         nsc_pins.update(_declared_pins(config_policies))
     hosts = add_code_pins(merge_rows(per_config), patterns)
-    hosts = _first_party(hosts, facts, options, patterns, found)
+    hosts = frameworks.join_framework_hosts(hosts, framework)
+    hosts = _first_party(hosts, facts, options, [*patterns, *framework.hosts], found)
 
     if code is not None:
         anchor_files.update(f for store in code.trust_stores for f in store.files)
@@ -104,9 +110,13 @@ def evaluate_android(
         nsc_trustkit = any(dc.trustkit for c in facts.configs for dc in c.all_domain_configs())
         decisions += code_checks.CodeChecks(code, catalog, levels).run(
             set(nsc_pins), nsc_trustkit, facts.pin_strings)
+    decisions += framework.decisions
+    decisions += frameworks.platform_pins_bypassed(
+        facts.frameworks, catalog, hosts,
+        Location(facts.configs[0].file if facts.configs else "AndroidManifest.xml"))
     decisions += _coverage(catalog, hosts, facts)
 
-    skipped = list(facts.skipped) + list(code.skipped if code else ())
+    skipped = list(facts.skipped) + list(code.skipped if code else ()) + framework.skipped
     if facts.dex_files and code is None:
         skipped.append(Skipped(", ".join(facts.dex_files),
                                "code analysis was not run: trust decisions made in code are "
@@ -123,7 +133,7 @@ def evaluate_android(
                   id=manifest.package, version=manifest.version_name,
                   min_os=str(manifest.min_sdk), target_sdk=manifest.target_sdk)
     return assemble_result(app, verdict, hosts, facts.certificates, decisions, skipped, as_of,
-                           (c.file for c in facts.configs))
+                           (c.file for c in facts.configs), facts.frameworks.frameworks)
 
 
 def _okhttp_patterns(
@@ -161,9 +171,12 @@ def _declared_pins(config_policies: list[Policy]) -> dict[str, tuple[Location, s
 
 def _first_party(
     hosts: list[HostRow], facts: AndroidFacts, options: EvaluationOptions,
-    patterns: dict[str, list[tuple[HostPin, bool]]], found: list[Endpoint],
+    patterns: list[str], found: list[Endpoint],
 ) -> list[HostRow]:
-    """Mark rows first- or third-party, and say where endpoint hosts were seen."""
+    """Mark rows first- or third-party, and say where endpoint hosts were seen.
+
+    ``patterns`` are the hosts and host patterns code pins (OkHttp, frameworks).
+    """
     configured = {d.name for c in facts.configs for dc in c.all_domain_configs()
                   for d in dc.domains} | set(patterns)
     owned = app_domains(facts.manifest.package, options.first_party)
@@ -204,6 +217,8 @@ def _config_unreadable(facts: AndroidFacts) -> str | None:
 
 
 def _code_unanalysed(facts: AndroidFacts) -> bool:
+    if facts.frameworks.unread:
+        return True
     if not facts.dex_files:
         return False
     code = facts.code
@@ -223,6 +238,7 @@ def _unattributed(facts: AndroidFacts) -> str | None:
             parts.append("a custom TrustManager that inspects keys")
     if any(p.file.endswith(".so") for p in facts.pin_strings):
         parts.append("pin-shaped strings in native code")
+    parts += frameworks.unattributed(facts.frameworks)
     return ", ".join(parts) or None
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from mstg_pinscan.evaluate import certificates as certificate_checks
+from mstg_pinscan.evaluate import frameworks
 from mstg_pinscan.evaluate.apk import EvaluationOptions
 from mstg_pinscan.evaluate.catalog import Catalog
 from mstg_pinscan.evaluate.endpoints import (
@@ -21,6 +22,7 @@ from mstg_pinscan.evaluate.levels import LevelIndex, public_roots, strongest
 from mstg_pinscan.evaluate.result import assemble_result, enabled
 from mstg_pinscan.evaluate.verdict import decide_verdict
 from mstg_pinscan.facts.code import URL_PATTERN
+from mstg_pinscan.facts.frameworks import TrustKind
 from mstg_pinscan.facts.ios import IosFacts, IosPart
 from mstg_pinscan.facts.macho import SECURITY_SYMBOLS, BinaryEvidence
 from mstg_pinscan.facts.plist import ExceptionDomain, PinnedDomain, TrustKitDomain
@@ -48,7 +50,7 @@ RULES_USED = {
     "ios-allows-any-https-certificate", "afnetworking-invalid-certificates",
     "alamofire-disabled-evaluator", "ios-pinning-in-binary", "ats-pinning-other-tls",
     "cfstream-validation-setting",
-}
+} | frameworks.RULES_USED
 _CHALLENGES = {"URLSession:didReceiveChallenge:completionHandler:",
                "URLSession:task:didReceiveChallenge:completionHandler:",
                "connection:willSendRequestForAuthenticationChallenge:",
@@ -293,7 +295,10 @@ def evaluate_ios(facts: IosFacts, catalog: Catalog, options: EvaluationOptions, 
     for part in (facts.app, *facts.parts):
         checks.part(part)
     decisions = checks.decisions
+    framework = frameworks.evaluate_frameworks(facts.frameworks, catalog, levels,
+                                               facts.certificates)
     hosts = _host_rows(facts, levels, as_of, _owned_domains(facts, options))
+    hosts = frameworks.join_framework_hosts(hosts, framework)
     pins: dict[str, tuple[Location, str | None]] = {
         row_pin.value: (Location(*row_pin.source.split(":", 1)), row.host)
         for row in hosts for row_pin in row.pins}
@@ -306,27 +311,33 @@ def evaluate_ios(facts: IosFacts, catalog: Catalog, options: EvaluationOptions, 
     ats_pinned = bool(facts.app.ats.pinned)
     for evidence in facts.evidence:
         decisions += check_binary(catalog, evidence, ats_pinned)
+    decisions += framework.decisions
+    decisions += frameworks.platform_pins_bypassed(
+        facts.frameworks, catalog, hosts, Location(facts.app.plist, "/NSAppTransportSecurity"))
     decisions += _coverage(catalog, hosts, facts)
-    skipped = list(facts.skipped)
+    skipped = list(facts.skipped) + framework.skipped
     unread = _unread_binaries(facts)
     if unread:
         skipped.append(Skipped(", ".join(unread), "encrypted, unreadable or missing: trust "
                                "decisions in this binary cannot be read"))
     decisions = enabled(decisions, options.disabled_rules)
-    verdict = decide_verdict(decisions, hosts, catalog, code_unanalysed=bool(unread),
+    verdict = decide_verdict(decisions, hosts, catalog,
+                             code_unanalysed=bool(unread or facts.frameworks.unread),
                              unattributed=_unattributed(facts))
     app = facts.app
     info = AppInfo(file=path.name, sha256=sha256, platform=Platform.IOS, id=app.bundle_id,
                    version=app.version, min_os=app.minimum_os, target_sdk=None)
     return assemble_result(info, verdict, hosts, facts.certificates, decisions, skipped, as_of,
-                           (app.plist,))
+                           (app.plist,), facts.frameworks.frameworks)
 
 
 def _owned_domains(facts: IosFacts, options: EvaluationOptions) -> set[str]:
     """The app's own domains: from --first-party, the bundle id, and the hosts it pins."""
     owned = app_domains(facts.app.bundle_id, options.first_party)
     pinned = [d.name for d in facts.app.ats.pinned] + [
-        d.name for d in (facts.app.trustkit.domains if facts.app.trustkit else ())]
+        d.name for d in (facts.app.trustkit.domains if facts.app.trustkit else ())] + [
+        h.lstrip("*.") for t in facts.frameworks.trust for h in t.hosts
+        if t.kind in (TrustKind.PINS, TrustKind.OWN_STORE)]
     for name in pinned:
         domain = registrable_domain(name)
         if domain and not is_public_suffix(domain):
@@ -378,7 +389,7 @@ def _host_rows(facts: IosFacts, levels: LevelIndex, as_of: date,
     for exception in ats.exceptions:
         state(exception.name, exception.include_subdomains).sources.append(
             str(exception.location))
-    for endpoint in endpoints(_binary_urls(facts)):
+    for endpoint in endpoints([*_binary_urls(facts), *facts.frameworks.urls]):
         state(endpoint.host, False).sources.extend(f"URL in {s}" for s in endpoint.sources)
     rows = [HostRow(
         host=EVERY_OTHER_HOST, include_subdomains=True, first_party=None, protection=(),
@@ -443,6 +454,7 @@ def _unattributed(facts: IosFacts) -> str | None:
         parts.append("pin-shaped strings in its binary")
     if any(binary_pinning(e) for e in facts.evidence):
         parts.append("pinning code in its binary")
+    parts += frameworks.unattributed(facts.frameworks)
     return ", ".join(parts) or None
 
 
@@ -451,7 +463,7 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: IosFacts) -> list[D
     protected = [h for h in first_party if h.protected]
     where = Location(facts.app.plist, "/NSAppTransportSecurity")
     if not protected:
-        if _unread_binaries(facts) or _unattributed(facts):
+        if _unread_binaries(facts) or _unattributed(facts) or facts.frameworks.unread:
             return []  # the binary may pin; the verdict says what could not be seen
         return [catalog.decide("ios-no-pinning", where,
                                "no host is pinned by NSPinnedDomains or TrustKit")]

@@ -9,6 +9,7 @@ from mstg_pinscan.models import (
     AppInfo,
     CertificateInfo,
     Decision,
+    FrameworkInfo,
     HostRow,
     ScanResult,
     Skipped,
@@ -25,6 +26,7 @@ def assemble_result(
     skipped: Iterable[Skipped],
     as_of: date,
     config_files: Iterable[str],
+    frameworks: Iterable[FrameworkInfo] = (),
 ) -> ScanResult:
     """A result with decisions most severe first and skipped items deduplicated and sorted."""
     return ScanResult(
@@ -36,6 +38,7 @@ def assemble_result(
         skipped=tuple(sorted(set(skipped), key=lambda s: (s.item, s.reason))),
         as_of=as_of,
         config_files=tuple(config_files),
+        frameworks=tuple(frameworks),
     )
 
 

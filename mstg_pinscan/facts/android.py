@@ -11,6 +11,7 @@ from mstg_pinscan.errors import FactError, UnpackError
 from mstg_pinscan.facts.blobs import PinString, wants_blob_scan
 from mstg_pinscan.facts.code import URL_PATTERN, CodeFacts, analyse_code
 from mstg_pinscan.facts.files import scan_files
+from mstg_pinscan.facts.frameworks import FrameworkFacts
 from mstg_pinscan.facts.manifest import MANIFEST, ManifestFacts, parse_manifest
 from mstg_pinscan.facts.nsc import NetworkSecurityConfig, parse_network_security_config
 from mstg_pinscan.facts.resources import ResourceTable
@@ -40,6 +41,7 @@ class AndroidFacts:
     code: CodeFacts | None = None
     pin_strings: tuple[PinString, ...] = ()
     resource_urls: tuple[tuple[str, str], ...] = ()
+    frameworks: FrameworkFacts = FrameworkFacts()
 
 
 def collect_android_facts(bundle: Bundle, read_code: bool = True) -> AndroidFacts:

@@ -17,6 +17,7 @@ from mstg_pinscan import isolate
 from mstg_pinscan.errors import FactError, UnpackError
 from mstg_pinscan.facts.blobs import PinString, wants_blob_scan
 from mstg_pinscan.facts.files import scan_files
+from mstg_pinscan.facts.frameworks import FrameworkFacts
 from mstg_pinscan.facts.macho import BinaryEvidence, read_binary
 from mstg_pinscan.facts.plist import (
     MAX_PLIST_SIZE,
@@ -73,6 +74,7 @@ class IosFacts:
     trustkit_bundled: bool
     skipped: tuple[Skipped, ...]
     missing_executables: tuple[str, ...] = ()
+    frameworks: FrameworkFacts = FrameworkFacts()
 
 
 def app_root(bundle: Bundle) -> str | None:

@@ -9,7 +9,7 @@ from mstg_pinscan import __version__
 from mstg_pinscan.models import CertificateInfo, Decision, HostRow, ScanResult
 from mstg_pinscan.report.interface import ReportWriter
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 TOOL_NAME = "pinscan"
 
 
@@ -27,6 +27,11 @@ def result_to_dict(result: ScanResult) -> dict[str, Any]:
             "version": app.version,
             "min_os": app.min_os,
             "target_sdk": app.target_sdk,
+            "frameworks": [
+                {"name": f.name, "evidence": list(f.evidence), "read": list(f.read),
+                 "unread": list(f.unread)}
+                for f in result.frameworks
+            ],
         },
         "verdict": {
             "standard": "MSTG-NETWORK-4",

@@ -115,7 +115,8 @@ class SarifWriter(ReportWriter):
                            "hashes": {"sha-256": result.app.sha256}}],
             "results": [_result(result, d, rule_ids.index(d.rule_id)) for d in reported],
             "properties": {"verdict": result.verdict.status.value,
-                           "verdictReason": result.verdict.reason},
+                           "verdictReason": result.verdict.reason,
+                           "frameworks": [f.name for f in result.frameworks]},
         }
 
     def _descriptor(self, rule_id: str, reported: list[Decision]) -> dict[str, Any]:

@@ -29,6 +29,9 @@ def summarise(result: ScanResult) -> str:
         f"{app.file}  {app.id or '?'} {app.version or ''}  ({levels})",
         f"  MSTG-NETWORK-4: {result.verdict.status.value.upper()}  {result.verdict.reason}",
     ]
+    for framework in result.frameworks:
+        unread = f"; not read: {'; '.join(framework.unread)}" if framework.unread else ""
+        lines.append(f"  built with {framework.name}{unread}")
     if result.hosts:
         lines.append("  hosts:")
         width = max(len(h.host) for h in result.hosts)

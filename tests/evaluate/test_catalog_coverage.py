@@ -10,6 +10,7 @@ import test_rules_android
 import test_rules_binary
 import test_rules_certificates
 import test_rules_code
+import test_rules_frameworks
 import test_rules_ios
 from conftest import ROOT
 
@@ -17,7 +18,8 @@ from mstg_pinscan.evaluate.catalog import load_catalog
 
 TESTED = (set(test_rules_android.POSITIVE_RULES) | set(test_rules_certificates.POSITIVE_RULES)
           | set(test_rules_code.POSITIVE_RULES) | set(test_rules_ios.POSITIVE_RULES)
-          | set(test_rules_binary.POSITIVE_RULES) | set(test_release_policy.POSITIVE_RULES))
+          | set(test_rules_binary.POSITIVE_RULES) | set(test_release_policy.POSITIVE_RULES)
+          | set(test_rules_frameworks.POSITIVE_RULES))
 
 
 def test_every_catalog_rule_has_a_positive_test() -> None:
@@ -44,3 +46,5 @@ def test_android_and_certificate_rules_are_tested_in_their_own_file() -> None:
         assert catalog.rule(name).id.startswith(("PS500", "PS501", "PS502", "PS503")), name
     for name in test_rules_binary.POSITIVE_RULES:
         assert catalog.rule(name).id.startswith("PS504"), name
+    for name in test_rules_frameworks.POSITIVE_RULES:
+        assert catalog.rule(name).id.startswith("PS7"), name

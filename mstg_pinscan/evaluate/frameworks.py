@@ -1,0 +1,238 @@
+"""Rate the trust decisions found in cross-platform frameworks' code and configuration.
+
+The framework readers (:mod:`mstg_pinscan.facts.frameworks`) report what they found; here
+each finding becomes a rated decision, pinned hosts join the host table with the framework's
+own protection label, and what could not be read or tied to a host reaches the verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from mstg_pinscan.evaluate.catalog import Catalog
+from mstg_pinscan.evaluate.code import parse_okhttp_pin
+from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST
+from mstg_pinscan.evaluate.levels import LevelIndex
+from mstg_pinscan.facts.frameworks import FrameworkFacts, FrameworkTrust, TrustKind
+from mstg_pinscan.models import CertificateInfo, Decision, HostPin, HostRow, Location, Skipped
+
+RULES_USED = {
+    "framework-detected", "framework-pins", "framework-single-pin", "framework-pins-unread",
+    "framework-own-trust-store", "framework-trust-all", "framework-validation-callback",
+    "framework-weak-setting", "framework-platform-pins-bypassed",
+}
+# Protection labels of the host table that come from the platform's own configuration.
+PLATFORM_PROTECTION = ("nsc-pin-set", "ats-pinned-domains", "trustkit", "okhttp-pins")
+_CERT_PIN = "cert-sha256/"
+
+
+@dataclass
+class FrameworkOutcome:
+    """What the frameworks add to an app's result."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    # host -> (protection label, its pins with whether each can match a key)
+    pinned: dict[str, tuple[str, list[tuple[HostPin, bool]]]] = field(default_factory=dict)
+    own_store_hosts: dict[str, str] = field(default_factory=dict)  # host -> where
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def hosts(self) -> list[str]:
+        """Hosts the frameworks pin or limit to the app's certificates."""
+        return sorted({*self.pinned, *self.own_store_hosts})
+
+
+def evaluate_frameworks(
+    facts: FrameworkFacts, catalog: Catalog, levels: LevelIndex,
+    certificates: tuple[CertificateInfo, ...],
+) -> FrameworkOutcome:
+    """Rate every framework finding; see :func:`platform_pins_bypassed` for Flutter."""
+    outcome = FrameworkOutcome()
+    for info in facts.frameworks:
+        where = Location(info.evidence[0]) if info.evidence else Location("(bundle)")
+        read = "; ".join(info.read) or "nothing beyond its files"
+        unread = "; ".join(info.unread)
+        evidence = f"{info.name}: read {read}" + (f"; not read: {unread}" if unread else "")
+        outcome.decisions.append(catalog.decide("framework-detected", where, evidence))
+        for what in info.unread:
+            outcome.skipped.append(Skipped(where.file, f"{info.name}: {what}"))
+    for trust in facts.trust:
+        _rate(trust, catalog, levels, certificates, outcome)
+    outcome.skipped += facts.skipped
+    return outcome
+
+
+def unattributed(facts: FrameworkFacts) -> list[str]:
+    """Pinning in the frameworks that cannot be tied to hosts, in words."""
+    found = []
+    for trust in facts.trust:
+        name = trust.framework
+        if trust.kind is TrustKind.PINNING_LIBRARY:
+            found.append(f"a {name} pinning library whose setup cannot be read")
+        elif trust.kind is TrustKind.OWN_STORE and not trust.hosts:
+            found.append(f"an own trust store in {name} code")
+        elif trust.kind is TrustKind.PINS and not (trust.hosts and (trust.pins
+                                                                   or trust.certificates)):
+            found.append(f"{name} pinning whose hosts or pins cannot be read")
+        elif trust.kind is TrustKind.CALLBACK and name != "flutter":
+            # Dart's badCertificateCallback only sees rejected chains: it cannot pin.
+            found.append(f"a {name} certificate-validation callback")
+    return list(dict.fromkeys(found))
+
+
+def _rate(trust: FrameworkTrust, catalog: Catalog, levels: LevelIndex,
+          certificates: tuple[CertificateInfo, ...], outcome: FrameworkOutcome) -> None:
+    if trust.kind is TrustKind.TRUST_ALL:
+        outcome.decisions += _per_host(catalog, "framework-trust-all", trust)
+    elif trust.kind is TrustKind.CALLBACK:
+        outcome.decisions += _per_host(catalog, "framework-validation-callback", trust)
+    elif trust.kind is TrustKind.WEAK_SETTING:
+        outcome.decisions += _per_host(catalog, "framework-weak-setting", trust)
+    elif trust.kind is TrustKind.PINNING_LIBRARY:
+        outcome.decisions.append(catalog.decide("framework-pins-unread", trust.location,
+                                                trust.evidence))
+    elif trust.kind is TrustKind.OWN_STORE:
+        outcome.decisions += _per_host(catalog, "framework-own-trust-store", trust)
+        for host in trust.hosts:
+            outcome.own_store_hosts.setdefault(host.lower(), str(trust.location))
+    else:
+        _rate_pins(trust, catalog, levels, certificates, outcome)
+
+
+def _rate_pins(trust: FrameworkTrust, catalog: Catalog, levels: LevelIndex,
+               certificates: tuple[CertificateInfo, ...], outcome: FrameworkOutcome) -> None:
+    pins = _host_pins(trust, levels, certificates)
+    usable = {pin.value for pin, ok in pins if ok}
+    if not usable or not trust.hosts:
+        what = "no pin or certificate could be read" if not usable else (
+            f"{len(usable)} pin(s) whose hosts cannot be told statically")
+        outcome.decisions.append(catalog.decide("framework-pins-unread", trust.location,
+                                                f"{trust.evidence} ({what})"))
+        return
+    rule = "framework-pins" if len(usable) >= 2 else "framework-single-pin"
+    shown = ", ".join(sorted(usable)[:4]) + (" …" if len(usable) > 4 else "")
+    for host in trust.hosts:
+        outcome.decisions.append(catalog.decide(
+            rule, trust.location, f"{trust.evidence}; {len(usable)} pin(s): {shown}",
+            host=host))
+        label, known = outcome.pinned.setdefault(host.lower(), (f"{trust.framework}-pins", []))
+        known += [(p, ok) for p, ok in pins if p.value not in {k.value for k, _ in known}]
+
+
+def _host_pins(trust: FrameworkTrust, levels: LevelIndex,
+               certificates: tuple[CertificateInfo, ...]) -> list[tuple[HostPin, bool]]:
+    """The decision's pins as host-table pins, with whether each can match a key.
+
+    A certificate fingerprint or a certificate file pins that certificate; when the bundle
+    holds it, it is shown as the certificate's key pin so that its level can be told.
+    """
+    source = str(trust.location)
+    found: list[tuple[HostPin, bool]] = []
+
+    def add_certificate(cert: CertificateInfo) -> None:
+        level = levels.classify(cert.spki_sha256).level
+        found.append((HostPin(cert.spki_sha256, level, cert.path, source), True))
+
+    by_fingerprint = {c.sha256: c for c in certificates}
+    for text in trust.pins:
+        if text.startswith(_CERT_PIN):
+            digest = text[len(_CERT_PIN):].lower()
+            if digest in by_fingerprint:
+                add_certificate(by_fingerprint[digest])
+            else:
+                level = levels.classify(text).level
+                found.append((HostPin(text, level, None, source), len(digest) == 64))
+            continue
+        pin = parse_okhttp_pin(text)
+        if pin.value is None:
+            continue
+        classified = levels.classify(pin.value)
+        where = classified.certificate.path if classified.certificate else None
+        found.append((HostPin(pin.value, classified.level, where, source), pin.usable))
+    for path in trust.certificates:
+        for cert in certificates:
+            if cert.path == path or cert.path.startswith(path + "#"):
+                add_certificate(cert)
+    return found
+
+
+def _per_host(catalog: Catalog, rule: str, trust: FrameworkTrust) -> list[Decision]:
+    hosts = trust.hosts or (None,)
+    return [catalog.decide(rule, trust.location, trust.evidence, host=host) for host in hosts]
+
+
+def join_framework_hosts(rows: list[HostRow], outcome: FrameworkOutcome) -> list[HostRow]:
+    """Add the frameworks' protection to the host rows they cover, and a row for each
+    framework host the table lacks (first-party: the app pins it)."""
+    joined = []
+    seen = set()
+    for row in rows:
+        seen.add(row.host)
+        joined.append(_protect(row, outcome))
+    for host in outcome.hosts:
+        if host in seen:
+            continue
+        row = HostRow(host=host, include_subdomains=host.startswith("*."), first_party=True,
+                      protection=(), pins=(), expires=None, backup_pin=False,
+                      trust_anchors=("system",), cleartext_permitted=False, level=None,
+                      sources=())
+        joined.append(_protect(row, outcome))
+    return joined
+
+
+def _protect(row: HostRow, outcome: FrameworkOutcome) -> HostRow:
+    if row.host == EVERY_OTHER_HOST:
+        return row
+    protection = list(row.protection)
+    pins = {p.value: p for p in row.pins}
+    sources = list(row.sources)
+    backup = row.backup_pin
+    for pattern in _matching(row.host, outcome.pinned):
+        label, host_pins = outcome.pinned[pattern]
+        usable = {p.value for p, ok in host_pins if ok}
+        if usable and label not in protection:
+            protection.append(label)
+        backup = backup or len(usable) >= 2
+        for pin, _ in host_pins:
+            pins.setdefault(pin.value, pin)
+            sources.append(pin.source)
+    for pattern in _matching(row.host, outcome.own_store_hosts):
+        if "own-trust-store" not in protection:
+            protection.append("own-trust-store")
+        sources.append(outcome.own_store_hosts[pattern])
+    if protection == list(row.protection) and len(pins) == len(row.pins):
+        return row
+    levels = [p.level for p in pins.values()]
+    return replace(row, protection=tuple(protection), pins=tuple(pins.values()),
+                   backup_pin=backup, level=row.level or (levels[0] if levels else None),
+                   sources=tuple(dict.fromkeys(sources)))
+
+
+def _matching(host: str, patterns: Mapping[str, object]) -> list[str]:
+    """Patterns (``host`` or ``*.parent``) that cover ``host``."""
+    host = host.lower()
+    return [p for p in patterns
+            if p == host or (p.startswith("*.") and host.endswith(p[1:]))]
+
+
+def platform_pins_bypassed(
+    facts: FrameworkFacts, catalog: Catalog, rows: list[HostRow], where: Location,
+) -> list[Decision]:
+    """Flutter apps that pin only in the platform's configuration: Dart's HttpClient does not
+    apply it, so their Dart traffic is unpinned."""
+    if not facts.has("flutter"):
+        return []
+    dart_pinning = any(t.framework == "flutter" and t.kind in (TrustKind.PINS,
+                                                             TrustKind.OWN_STORE)
+                       for t in facts.trust)
+    # Any own trust store in the table is the platform's here: Dart code sets none.
+    platform = (*PLATFORM_PROTECTION, "own-trust-store")
+    platform_pinned = sorted(r.host for r in rows if any(p in platform for p in r.protection))
+    if dart_pinning or not platform_pinned:
+        return []
+    names = ", ".join(platform_pinned[:4]) + (" …" if len(platform_pinned) > 4 else "")
+    return [catalog.decide(
+        "framework-platform-pins-bypassed", where,
+        f"{names} pinned by the platform configuration only; the Dart snapshot shows no pins "
+        "or own trust store, so requests made with Dart's HttpClient are not pinned")]

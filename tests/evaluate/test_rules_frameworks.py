@@ -1,0 +1,224 @@
+"""Per-rule tests for the cross-platform framework rules (PS7xxx).
+
+The inputs are framework facts written by hand, as a framework reader would report them,
+evaluated as if an APK (or an IPA) had produced them; the readers have their own tests in
+tests/frameworks/. Every negative names what happens instead, so that it cannot pass just
+because its input was broken.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import (
+    PIN_A,
+    PIN_B,
+    decisions_named,
+    domain,
+    evaluate_config,
+    info,
+    make_cert,
+    nsc,
+    pin_set,
+    rule_names,
+)
+
+from mstg_pinscan.evaluate.catalog import Catalog
+from mstg_pinscan.facts.frameworks import FrameworkFacts, FrameworkTrust, TrustKind
+from mstg_pinscan.models import (
+    FrameworkInfo,
+    Location,
+    ScanResult,
+    Severity,
+    Status,
+    VerdictStatus,
+)
+
+HOST = "api.pinscan-demo.example"
+SNAPSHOT = "lib/arm64-v8a/libapp.so"
+BUNDLE_JS = "assets/index.android.bundle"
+PINNED_NSC = nsc(domain(HOST, pin_set(PIN_A, PIN_B)))
+
+
+def framework(name: str, *trust: FrameworkTrust, unread: tuple[str, ...] = ()) -> FrameworkFacts:
+    evidence = {"flutter": SNAPSHOT, "react-native": BUNDLE_JS}.get(name, "assemblies/App.dll")
+    return FrameworkFacts(
+        frameworks=(FrameworkInfo(name, (evidence,), read=("its strings",), unread=unread),),
+        trust=trust)
+
+
+def trust(kind: TrustKind, name: str = "react-native", *, hosts: tuple[str, ...] = (HOST,),
+          pins: tuple[str, ...] = (), certificates: tuple[str, ...] = ()) -> FrameworkTrust:
+    return FrameworkTrust(name, kind, Location(BUNDLE_JS, "offset 0x10"), f"{kind.value} seen",
+                          hosts=hosts, pins=pins, certificates=certificates)
+
+
+def evaluate(catalog: Catalog, facts: FrameworkFacts, nsc_xml: str | None = None,
+             **kwargs: object) -> ScanResult:
+    return evaluate_config(catalog, nsc_xml, frameworks=facts, **kwargs)  # type: ignore[arg-type]
+
+
+def row(result: ScanResult, host: str = HOST):  # type: ignore[no-untyped-def]
+    return next(r for r in result.hosts if r.host == host)
+
+
+TWO_PINS = (f"sha256/{PIN_A}", f"sha256/{PIN_B}")
+
+# rule -> facts that make it fire (with the NSC, if any)
+POSITIVE: dict[str, tuple[FrameworkFacts, str | None]] = {
+    "framework-detected": (framework("flutter"), None),
+    "framework-pins": (framework("react-native", trust(TrustKind.PINS, pins=TWO_PINS)), None),
+    "framework-single-pin": (
+        framework("react-native", trust(TrustKind.PINS, pins=TWO_PINS[:1])), None),
+    "framework-pins-unread": (
+        framework("react-native", trust(TrustKind.PINNING_LIBRARY, hosts=())), None),
+    "framework-own-trust-store": (
+        framework("flutter", trust(TrustKind.OWN_STORE, "flutter",
+                                   certificates=("assets/flutter_assets/ca.pem",))), None),
+    "framework-trust-all": (framework("dotnet", trust(TrustKind.TRUST_ALL, "dotnet")), None),
+    "framework-validation-callback": (
+        framework("flutter", trust(TrustKind.CALLBACK, "flutter", hosts=())), None),
+    "framework-weak-setting": (
+        framework("cordova", trust(TrustKind.WEAK_SETTING, "cordova", hosts=())), None),
+    "framework-platform-pins-bypassed": (framework("flutter"), PINNED_NSC),
+}
+POSITIVE_RULES = sorted(POSITIVE)
+
+
+@pytest.mark.parametrize("rule", POSITIVE_RULES)
+def test_rule_fires(catalog: Catalog, rule: str) -> None:
+    facts, nsc_xml = POSITIVE[rule]
+    result = evaluate(catalog, facts, nsc_xml)
+    found = decisions_named(result, rule)
+    assert found, rule_names(result)
+    expected = catalog.rule(rule)
+    assert all(d.status is expected.status and d.severity is expected.severity for d in found)
+
+
+def test_framework_pins_protect_their_host_with_the_framework_label(catalog: Catalog) -> None:
+    facts, _ = POSITIVE["framework-pins"]
+    result = evaluate(catalog, facts)
+    pinned = row(result)
+    assert pinned.protection == ("react-native-pins",)
+    assert pinned.backup_pin and pinned.first_party
+    assert {p.value for p in pinned.pins} == {PIN_A, PIN_B}
+    assert result.verdict.status is VerdictStatus.PASS, result.verdict
+    assert "no-pinning" not in rule_names(result)
+
+
+def test_a_certificate_fingerprint_pin_is_shown_as_the_bundled_certificate_key(
+    catalog: Catalog,
+) -> None:
+    cert, _ = make_cert("Pinned Leaf")
+    bundled = info(cert, "assets/certs/leaf.cer")
+    pins = (f"cert-sha256/{bundled.sha256}", f"sha256/{PIN_B}")
+    result = evaluate(catalog, framework("flutter", trust(TrustKind.PINS, "flutter", pins=pins)),
+                      certificates=[bundled])
+    by_value = {p.value: p for p in row(result).pins}
+    assert by_value[bundled.spki_sha256].certificate == "assets/certs/leaf.cer"
+    assert decisions_named(result, "framework-pins")
+
+
+def test_pinned_certificate_files_become_pins(catalog: Catalog) -> None:
+    first, _ = make_cert("First")
+    second, _ = make_cert("Second")
+    files = (info(first, "assets/www/certificates/a.cer"),
+             info(second, "assets/www/certificates/b.cer"))
+    facts = framework("cordova", trust(TrustKind.PINS, "cordova",
+                                       certificates=tuple(f.path for f in files)))
+    result = evaluate(catalog, facts, certificates=files)
+    assert row(result).protection == ("cordova-pins",)
+    assert {p.certificate for p in row(result).pins} == {f.path for f in files}
+
+
+# --- negatives --------------------------------------------------------------------------------
+
+def test_pins_without_hosts_are_unread_and_keep_the_verdict_open(catalog: Catalog) -> None:
+    facts = framework("react-native", trust(TrustKind.PINS, hosts=(), pins=TWO_PINS))
+    result = evaluate(catalog, facts)
+    assert not decisions_named(result, "framework-pins")
+    assert decisions_named(result, "framework-pins-unread")
+    assert "no-pinning" not in rule_names(result)  # pinning may exist: no confident failure
+    assert result.verdict.status is VerdictStatus.INCONCLUSIVE
+    assert "react-native pinning whose hosts or pins cannot be read" in result.verdict.reason
+
+
+def test_a_plain_app_without_frameworks_fails_for_no_pinning(catalog: Catalog) -> None:
+    # The control for the test above: the same app without the framework's pins.
+    result = evaluate(catalog, FrameworkFacts())
+    assert "no-pinning" in rule_names(result)
+    assert not [d for d in result.decisions if d.rule_id.startswith("PS7")]
+
+
+def test_a_badcertificatecallback_is_not_counted_as_pinning(catalog: Catalog) -> None:
+    # Dart only asks the callback about chains the platform rejected: it cannot pin.
+    facts, _ = POSITIVE["framework-validation-callback"]
+    result = evaluate(catalog, facts)
+    assert "no-pinning" in rule_names(result)
+    assert result.verdict.status is VerdictStatus.FAIL
+
+
+def test_a_dotnet_validation_callback_may_pin_so_no_pinning_is_withheld(
+    catalog: Catalog,
+) -> None:
+    facts = framework("dotnet", trust(TrustKind.CALLBACK, "dotnet", hosts=()))
+    result = evaluate(catalog, facts)
+    assert decisions_named(result, "framework-validation-callback")
+    assert "no-pinning" not in rule_names(result)
+
+
+def test_trust_all_fails_the_app_even_when_the_platform_pins(catalog: Catalog) -> None:
+    facts, _ = POSITIVE["framework-trust-all"]
+    result = evaluate(catalog, facts, PINNED_NSC)
+    (decision,) = decisions_named(result, "framework-trust-all")
+    assert decision.severity is Severity.CRITICAL and decision.host == HOST
+    assert result.verdict.status is VerdictStatus.FAIL
+
+
+def test_dart_pinning_means_platform_pins_are_not_bypassed(catalog: Catalog) -> None:
+    facts = framework("flutter", trust(TrustKind.PINS, "flutter", pins=TWO_PINS))
+    result = evaluate(catalog, facts, PINNED_NSC)
+    assert "framework-platform-pins-bypassed" not in rule_names(result)
+    assert set(row(result).protection) == {"nsc-pin-set", "flutter-pins"}
+
+
+def test_platform_pins_of_other_frameworks_are_not_bypassed(catalog: Catalog) -> None:
+    # React Native's fetch goes through OkHttp, which applies the configuration.
+    result = evaluate(catalog, framework("react-native"), PINNED_NSC)
+    assert "framework-platform-pins-bypassed" not in rule_names(result)
+    assert result.verdict.status is VerdictStatus.PASS
+
+
+def test_a_flutter_app_without_platform_pins_is_not_told_they_are_bypassed(
+    catalog: Catalog,
+) -> None:
+    result = evaluate(catalog, framework("flutter"))
+    assert "framework-platform-pins-bypassed" not in rule_names(result)
+    assert "no-pinning" in rule_names(result)
+
+
+def test_what_a_reader_could_not_read_is_skipped_and_caveats_the_verdict(
+    catalog: Catalog,
+) -> None:
+    facts = framework("react-native", unread=("the Hermes functions are not decompiled",))
+    result = evaluate(catalog, facts, PINNED_NSC)
+    assert not result.complete
+    assert any("Hermes functions" in s.reason and s.item == BUNDLE_JS for s in result.skipped)
+    assert result.verdict.status is VerdictStatus.PASS
+    assert "not analysed" in result.verdict.reason
+    (detected,) = decisions_named(result, "framework-detected")
+    assert "not read: the Hermes functions" in detected.evidence
+    assert detected.status is Status.INFO
+
+
+def test_an_unread_framework_withholds_no_pinning(catalog: Catalog) -> None:
+    facts = framework("dotnet", unread=("the assemblies are not analysed",))
+    result = evaluate(catalog, facts)
+    assert "no-pinning" not in rule_names(result)
+    assert result.verdict.status is VerdictStatus.INCONCLUSIVE
+
+
+def test_the_result_lists_the_frameworks(catalog: Catalog) -> None:
+    facts, _ = POSITIVE["framework-detected"]
+    result = evaluate(catalog, facts)
+    assert [f.name for f in result.frameworks] == ["flutter"]
+    assert evaluate(catalog, FrameworkFacts()).frameworks == ()
