@@ -104,9 +104,10 @@ class FrameworkReader(Protocol):
 
 def readers() -> tuple[FrameworkReader, ...]:
     """One reader per framework, in the order reports list them."""
-    from mstg_pinscan.facts.frameworks import dotnet, flutter, reactnative, unity
+    from mstg_pinscan.facts.frameworks import cordova, dotnet, flutter, reactnative, unity
 
-    return (flutter.READER, reactnative.READER, dotnet.READER, unity.READER)
+    return (flutter.READER, reactnative.READER, dotnet.READER, cordova.CORDOVA,
+            cordova.CAPACITOR, unity.READER)
 
 
 def collect_framework_facts(bundle: Bundle, platform: Platform) -> FrameworkFacts:

@@ -1,0 +1,1 @@
+"use strict";(function(){var n=function(){function t(t){this.http=t}return t.prototype.init=function(){var t=this;return this.http.setServerTrustMode("nocheck").then(function(){return t.http.post("https://login.pinscan-demo.example/session",{},{})})},t}();window.addEventListener("deviceready",function(){new n(window.cordova.plugin.http).init()},!1)})();
