@@ -264,6 +264,12 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: AndroidFacts) -> li
     return [
         catalog.decide("host-not-pinned", Location(*where_known(row).split(":", 1)),
                        f"{row.host} is {how_known(row, configured)} but neither pinned nor "
-                       "limited to bundled anchors", host=row.host)
+                       "limited to bundled anchors" + _may_cover(facts), host=row.host)
         for row in first_party if not row.protected
     ]
+
+
+def _may_cover(facts: AndroidFacts) -> str:
+    """Said of an unpinned host when pinning with unknown hosts exists: it may cover it."""
+    unattributed = _unattributed(facts)
+    return f"; the app also has {unattributed}, which may cover it" if unattributed else ""

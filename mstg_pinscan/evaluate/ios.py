@@ -467,10 +467,13 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: IosFacts) -> list[D
             return []  # the binary may pin; the verdict says what could not be seen
         return [catalog.decide("ios-no-pinning", where,
                                "no host is pinned by NSPinnedDomains or TrustKit")]
+    unattributed = _unattributed(facts)
+    # Pinning with unknown hosts may cover an unpinned host: its decision says so.
+    may_cover = f"; the app also has {unattributed}, which may cover it" if unattributed else ""
     ats = facts.app.ats
     configured = {e.name for e in ats.exceptions} | {p.name for p in ats.pinned} | {
         d.name for d in (facts.app.trustkit.domains if facts.app.trustkit else ())}
     return [catalog.decide("ios-host-not-pinned", Location(*where_known(h).split(":", 1)),
                            f"{h.host} is {how_known(h, configured)} but pinned by neither "
-                           "NSPinnedDomains nor TrustKit", host=h.host)
+                           "NSPinnedDomains nor TrustKit" + may_cover, host=h.host)
             for h in first_party if not h.protected]

@@ -142,6 +142,20 @@ def test_pins_without_hosts_are_unread_and_keep_the_verdict_open(catalog: Catalo
     assert "react-native pinning whose hosts or pins cannot be read" in result.verdict.reason
 
 
+@pytest.mark.parametrize("pinned", [True, False], ids=["pins-without-hosts", "no-pins"])
+def test_an_unpinned_host_is_told_pinning_without_hosts_may_cover_it(
+    catalog: Catalog, pinned: bool,
+) -> None:
+    # The NSC pins HOST; the framework contacts another host and (or not) pins unknown hosts.
+    url = ("https://pay.pinscan-demo.example/v1", "assemblies/App.dll")
+    found = (trust(TrustKind.PINS, "dotnet", hosts=(), pins=TWO_PINS),) if pinned else ()
+    facts = FrameworkFacts(framework("dotnet").frameworks, trust=found, urls=(url,))
+    (decision,) = decisions_named(evaluate(catalog, facts, PINNED_NSC), "host-not-pinned")
+    assert decision.host == "pay.pinscan-demo.example"
+    said = "the app also has dotnet pinning whose hosts or pins cannot be read, which may cover it"
+    assert (said in decision.evidence) is pinned
+
+
 def test_a_plain_app_without_frameworks_fails_for_no_pinning(catalog: Catalog) -> None:
     # The control for the test above: the same app without the framework's pins.
     result = evaluate(catalog, FrameworkFacts())
