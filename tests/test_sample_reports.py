@@ -85,12 +85,12 @@ def test_sample_app(app: str, tmp_path: Path) -> None:
     check_committed_reports(tmp_path, app)
 
 
-def check_committed_reports(fresh_dir: Path, app: str) -> None:
+def check_committed_reports(fresh_dir: Path, app: str, reports: Path = REPORTS) -> None:
     """The committed reports/<app>.{json,html} equal the fresh ones but for the duration;
     with PINSCAN_REGENERATE set, changed ones are rewritten first."""
     for suffix, normalise in ((".json", _normalise_json), (".html", _normalise_html)):
         fresh = (fresh_dir / f"{app}{suffix}").read_text()
-        committed = REPORTS / f"{app}{suffix}"
+        committed = reports / f"{app}{suffix}"
         if os.environ.get("PINSCAN_REGENERATE") and (
             not committed.exists() or normalise(committed.read_text()) != normalise(fresh)
         ):
