@@ -17,8 +17,9 @@ from mstg_pinscan.facts.frameworks import (
     FrameworkFacts,
     FrameworkReading,
     TrustKind,
+    assembly_store,
     collect_framework_facts,
-    dotnet,
+    dotnet_il,
 )
 from mstg_pinscan.facts.frameworks.cli_metadata import (
     Assembly,
@@ -50,7 +51,7 @@ def app_dll() -> bytes:
 
 def analyse(data: bytes) -> tuple[int | str, FrameworkReading]:
     reading = FrameworkReading(FrameworkInfo("dotnet", ()))
-    return dotnet.analyse_assembly(data, "App.dll", "App.dll", "dotnet", reading), reading
+    return dotnet_il.analyse_assembly(data, "App.dll", "App.dll", "dotnet", reading), reading
 
 
 def kinds(facts: FrameworkFacts) -> list[TrustKind]:
@@ -130,15 +131,15 @@ def test_samples_rebuild_identically(tmp_path: Path) -> None:
 def test_pin_constants_follow_what_the_callback_reads() -> None:
     digest = hashlib.sha256(b"x").digest()
     b64 = __import__("base64").b64encode(digest).decode()
-    assert dotnet.pin_constants([digest.hex()], {"GetRawCertData"})[0] == [
+    assert dotnet_il.pin_constants([digest.hex()], {"GetRawCertData"})[0] == [
         "cert-sha256/" + digest.hex()]
-    assert dotnet.pin_constants([digest.hex()], {"ExportSubjectPublicKeyInfo"})[0] == [
+    assert dotnet_il.pin_constants([digest.hex()], {"ExportSubjectPublicKeyInfo"})[0] == [
         "sha256/" + b64]
-    assert dotnet.pin_constants([b64], {"GetPublicKey"})[0] == ["sha256/" + b64]
+    assert dotnet_il.pin_constants([b64], {"GetPublicKey"})[0] == ["sha256/" + b64]
     # A SHA-1 thumbprint, or a hash beside nothing that reads the certificate: no pin.
-    pins, kept = dotnet.pin_constants(["A" * 40], {"get_Thumbprint"})
+    pins, kept = dotnet_il.pin_constants(["A" * 40], {"get_Thumbprint"})
     assert pins == [] and kept
-    assert dotnet.pin_constants([digest.hex()], {"Equals"}) == ([], [])
+    assert dotnet_il.pin_constants([digest.hex()], {"Equals"}) == ([], [])
 
 
 # -- the metadata reader on real assemblies nobody on the team built ---------------------------
@@ -181,7 +182,7 @@ def test_mono_http_defines_the_accept_anything_validator() -> None:
     # The delegate behind it is a compiler-made lambda whose body is `ldc.i4.1; ret`.
     lambdas = [m for m in assembly.methods if "DangerousAcceptAny" in m.name
                and m is not getter[0]]
-    assert lambdas and all(dotnet.returns_true(instructions(assembly.body(m)))
+    assert lambdas and all(dotnet_il.returns_true(instructions(assembly.body(m)))
                            for m in lambdas)
     decoded, reading = analyse(path.read_bytes())
     assert isinstance(decoded, int) and reading.skipped == []
@@ -261,36 +262,36 @@ def test_xalz_size_lies_and_damage_are_refused() -> None:
         blocks.append(lz4.block.compress(data, store_size=False))
     for block in blocks:
         good = b"XALZ" + struct.pack("<II", 0, len(data)) + block
-        assert dotnet.decompress_xalz(good) == data
-        assert dotnet.lz4_block(block, len(data)) == data  # the pure-Python fallback agrees
+        assert assembly_store.decompress_xalz(good) == data
+        assert assembly_store.lz4_block(block, len(data)) == data  # the pure-Python fallback agrees
         for lie in (len(data) + 1, len(data) - 1, 0xFFFFFFFF):
             with pytest.raises(ValueError):
-                dotnet.decompress_xalz(b"XALZ" + struct.pack("<II", 0, lie) + block)
+                assembly_store.decompress_xalz(b"XALZ" + struct.pack("<II", 0, lie) + block)
             with pytest.raises(ValueError):
-                dotnet.lz4_block(block, lie)
+                assembly_store.lz4_block(block, lie)
         for cut in (1, 5, len(block) // 2):
             with pytest.raises(ValueError):
-                dotnet.lz4_block(block[:cut], len(data))
+                assembly_store.lz4_block(block[:cut], len(data))
     with pytest.raises(ValueError):
-        dotnet.lz4_block(b"\x0f\xff", 100)  # a length that runs off the end
+        assembly_store.lz4_block(b"\x0f\xff", 100)  # a length that runs off the end
     with pytest.raises(ValueError):
-        dotnet.lz4_block(b"\x10a\x05\x00", 100)  # a match before the start of the output
+        assembly_store.lz4_block(b"\x10a\x05\x00", 100)  # a match before the start of the output
 
 
 def test_store_counts_and_offsets_are_checked() -> None:
     with pytest.raises(ValueError, match="more than"):
-        dotnet.read_store(b"XABA" + struct.pack("<IIII", 1, 1 << 30, 0, 0))
+        assembly_store.read_store(b"XABA" + struct.pack("<IIII", 1, 1 << 30, 0, 0))
     with pytest.raises(ValueError, match="descriptors run past"):
-        dotnet.read_store(b"XABA" + struct.pack("<IIII", 1, 100, 100, 0))
+        assembly_store.read_store(b"XABA" + struct.pack("<IIII", 1, 100, 100, 0))
     with pytest.raises(ValueError, match="runs past"):
-        dotnet.read_store(b"XABA" + struct.pack("<IIII", 1, 1, 1, 0)
-                          + struct.pack("<6I", 0, 1 << 31, 0, 0, 0, 0))
+        assembly_store.read_store(b"XABA" + struct.pack("<IIII", 1, 1, 1, 0)
+                                  + struct.pack("<6I", 0, 1 << 31, 0, 0, 0, 0))
     with pytest.raises(ValueError, match="version 9"):
-        dotnet.read_store(b"XABA" + struct.pack("<IIII", 9, 0, 0, 0))
+        assembly_store.read_store(b"XABA" + struct.pack("<IIII", 9, 0, 0, 0))
     with pytest.raises(ValueError, match="names run past"):
-        dotnet.read_store(b"XABA" + struct.pack("<IIII", 0x80010003, 3, 0, 0))
-    assert dotnet.elf_payload(b"\x7fELF" + bytes(200)) is None
-    assert dotnet.elf_payload(b"junk") is None
+        assembly_store.read_store(b"XABA" + struct.pack("<IIII", 0x80010003, 3, 0, 0))
+    assert assembly_store.elf_payload(b"\x7fELF" + bytes(200)) is None
+    assert assembly_store.elf_payload(b"junk") is None
 
 
 def test_a_broken_assembly_in_an_app_becomes_unread(tmp_path: Path) -> None:
@@ -312,8 +313,8 @@ def test_random_stores_and_elf_files_never_raise_other_errors() -> None:
         v1 = archive.read("assemblies/assemblies.blob")
     with zipfile.ZipFile(OUT / "dotnet_store_v3.apk") as archive:
         elf = archive.read("lib/arm64-v8a/libassemblies.arm64-v8a.blob.so")
-    v3 = dotnet.elf_payload(elf)
-    assert v3 is not None and dotnet.read_store(v3)[0] == 3
+    v3 = assembly_store.elf_payload(elf)
+    assert v3 is not None and assembly_store.read_store(v3)[0] == 3
     rng = random.Random(11)
     for original in (v1, v3, elf):
         for _ in range(200):
@@ -321,7 +322,7 @@ def test_random_stores_and_elf_files_never_raise_other_errors() -> None:
             for _ in range(rng.randrange(1, 6)):
                 mutated[rng.randrange(min(len(mutated), 400))] = rng.randrange(256)
             try:
-                dotnet.read_store(bytes(mutated))
+                assembly_store.read_store(bytes(mutated))
             except ValueError:
                 pass
-            dotnet.elf_payload(bytes(mutated))
+            assembly_store.elf_payload(bytes(mutated))

@@ -20,6 +20,13 @@ from mstg_pinscan.facts.frameworks import (
     collect_framework_facts,
     flutter,
 )
+from mstg_pinscan.facts.frameworks.dart_snapshot import (
+    extract_strings,
+    locate_isolate_data,
+    parse_header,
+    read_snapshot,
+)
+from mstg_pinscan.facts.frameworks.dart_strings import scan_strings
 from mstg_pinscan.models import Platform
 from mstg_pinscan.unpack import Bundle
 
@@ -250,8 +257,8 @@ def test_garbage_libraries_never_raise(tmp_path: Path) -> None:
         for _ in range(rng.randint(1, 30)):
             broken[rng.randrange(len(broken))] = rng.randrange(256)
         data = bytes(broken)
-        flutter.read_snapshot(data, LIBAPP)
-        flutter.locate_isolate_data(data)
+        read_snapshot(data, LIBAPP)
+        locate_isolate_data(data)
         if round_ % 10 == 0:
             (tmp_path / str(round_)).mkdir()
             read_bundle(make_apk(tmp_path / str(round_), {LIBAPP: data}))
@@ -266,7 +273,7 @@ def test_garbage_libraries_never_raise(tmp_path: Path) -> None:
     random.Random(3).randbytes(4096),
 ])
 def test_malformed_binaries(data: bytes) -> None:
-    assert flutter.read_snapshot(data, LIBAPP) is None
+    assert read_snapshot(data, LIBAPP) is None
 
 
 def test_garbage_library_is_skipped(tmp_path: Path) -> None:
@@ -284,16 +291,16 @@ def test_other_abi_is_read_when_preferred_one_is_broken(tmp_path: Path) -> None:
 
 def test_string_count_and_length_are_bounded() -> None:
     many = b"\0".join(b"abcd" for _ in range(1000))
-    strings, truncated = flutter.extract_strings(many, 0, len(many), limit=100)
+    strings, truncated = extract_strings(many, 0, len(many), limit=100)
     assert len(strings) == 100 and truncated
     huge = b"A" * (1 << 20)
-    strings, truncated = flutter.extract_strings(huge, 0, len(huge))
+    strings, truncated = extract_strings(huge, 0, len(huge))
     assert len(strings) == 1 and len(strings[0]) == 64 * 1024 and not truncated
 
 
 def test_smi_length_trims_the_next_header() -> None:
     data = BUILD.snapshot(["https://flet.dev", "abcdefgh"], BUILD.FEATURES)
-    strings, _ = flutter.extract_strings(data, 0, len(data))
+    strings, _ = extract_strings(data, 0, len(data))
     assert "https://flet.dev" in strings and "abcdefgh" in strings
 
 
@@ -313,11 +320,11 @@ def test_broken_assets_are_skipped(tmp_path: Path) -> None:
 
 
 def test_parse_header() -> None:
-    header = flutter.parse_header(BUILD.snapshot([], "product arm64 android"), 0)
+    header = parse_header(BUILD.snapshot([], "product arm64 android"), 0)
     assert header is not None and header.kind == "full-aot" and header.product
-    debug = flutter.parse_header(BUILD.snapshot([], "no-product arm64"), 0)
+    debug = parse_header(BUILD.snapshot([], "no-product arm64"), 0)
     assert debug is not None and not debug.product
-    assert flutter.parse_header(b"\xf5\xf5\xdc\xdc" + struct.pack("<qq", 0, 9) + b"0" * 32, 0) \
+    assert parse_header(b"\xf5\xf5\xdc\xdc" + struct.pack("<qq", 0, 9) + b"0" * 32, 0) \
         is None
 
 
@@ -341,13 +348,13 @@ def test_real_flet_client(tmp_path: Path, package: str, version: str) -> None:
                           else f"assets/flutter_assets/{inner}")
                 files[target] = handle.read()
     library = files["lib/x86_64/libapp.so"]
-    snapshot = flutter.read_snapshot(library, "libapp.so")
+    snapshot = read_snapshot(library, "libapp.so")
     assert snapshot is not None and snapshot.header is not None
     assert snapshot.header.version == version and snapshot.header.kind == "full-aot"
     assert snapshot.header.product and "x64" in snapshot.header.features
     assert snapshot.located_by == "its dynamic symbols"
     assert len(snapshot.strings) > 50_000
-    facts = flutter.scan_strings(snapshot.strings)
+    facts = scan_strings(snapshot.strings)
     assert {"flet", "flutter", "dio", "http"} <= facts.packages
     assert "package:flet_client" not in facts.packages
 
@@ -386,6 +393,6 @@ def test_fat_mach_o_arm64_slice() -> None:
     fat += struct.pack(">iiIII", 0x0100000C, 0, 8192, len(thin), 14)
     fat = fat.ljust(4096, b"\0") + b"\xff" * 64
     fat = fat.ljust(8192, b"\0") + thin
-    snapshot = flutter.read_snapshot(fat, "App")
+    snapshot = read_snapshot(fat, "App")
     assert snapshot is not None and snapshot.located_by == "its dynamic symbols"
     assert f"sha256/{PIN_A}" in snapshot.strings

@@ -22,6 +22,8 @@ from mstg_pinscan.facts.frameworks import (
     collect_framework_facts,
     reactnative,
 )
+from mstg_pinscan.facts.frameworks.hermes import HERMES_MAGIC, HermesFile, read_hermes
+from mstg_pinscan.facts.frameworks.reactnative_pinning import Scan, scan_hermes, scan_javascript
 from mstg_pinscan.models import Platform
 from mstg_pinscan.unpack import Bundle
 
@@ -282,7 +284,7 @@ def test_no_bundle_is_said(tmp_path: Path) -> None:
 # --- Hermes bytecode ---------------------------------------------------------------------------
 
 def test_hermes_string_table_of_the_sample() -> None:
-    hermes = reactnative.read_hermes(sample_hermes())
+    hermes = read_hermes(sample_hermes())
     assert hermes.parsed and hermes.version == 96 and not hermes.notes
     assert {"initializeSslPinning", "publicKeyHashes", HOST, LEAF_PIN[7:], PIN_B} <= set(
         hermes.strings)
@@ -290,36 +292,36 @@ def test_hermes_string_table_of_the_sample() -> None:
 
 def test_hermes_library_without_pins_and_disable_option(tmp_path: Path) -> None:
     data = bytearray(sample_hermes())
-    hermes = reactnative.read_hermes(bytes(data))
+    hermes = read_hermes(bytes(data))
     hermes.strings = [s for s in hermes.strings if s not in (LEAF_PIN[7:], PIN_B)] + [
         "disableAllSecurity"]
-    scan = reactnative._Scan(INDEX, Platform.ANDROID, frozenset())
-    reactnative.scan_hermes(hermes, scan)
+    scan = Scan(INDEX, Platform.ANDROID, frozenset())
+    scan_hermes(hermes, scan)
     assert sorted(t.kind.value for t in scan.trust) == ["pinning-library", "weak-setting"]
-    clean = reactnative.read_hermes(bytes(data))
+    clean = read_hermes(bytes(data))
     clean.strings = ["fetch", "https://plain.pinscan-demo.example/"]
-    scan = reactnative._Scan(INDEX, Platform.ANDROID, frozenset())
-    reactnative.scan_hermes(clean, scan)
+    scan = Scan(INDEX, Platform.ANDROID, frozenset())
+    scan_hermes(clean, scan)
     assert not scan.trust and scan.urls == ["https://plain.pinscan-demo.example/"]
 
 
 def test_hermes_two_hosts_leave_hosts_empty() -> None:
-    hermes = reactnative.HermesFile(96, ["initializeSslPinning", "a.pinscan-demo.example",
-                                         "b.pinscan-demo.example", PIN_A], True)
-    scan = reactnative._Scan(INDEX, Platform.ANDROID, frozenset())
-    reactnative.scan_hermes(hermes, scan)
+    hermes = HermesFile(96, ["initializeSslPinning", "a.pinscan-demo.example",
+                             "b.pinscan-demo.example", PIN_A], True)
+    scan = Scan(INDEX, Platform.ANDROID, frozenset())
+    scan_hermes(hermes, scan)
     (pins,) = scan.trust
     assert not pins.hosts and "a.pinscan-demo.example" in pins.evidence
 
 
 def test_hermes_bare_hashes_need_a_pinning_library() -> None:
-    hermes = reactnative.HermesFile(96, ["fetch", PIN_A, "pinscan_leaf"], True)
-    scan = reactnative._Scan(INDEX, Platform.ANDROID, frozenset({"assets/pinscan_leaf.cer"}))
-    reactnative.scan_hermes(hermes, scan)
+    hermes = HermesFile(96, ["fetch", PIN_A, "pinscan_leaf"], True)
+    scan = Scan(INDEX, Platform.ANDROID, frozenset({"assets/pinscan_leaf.cer"}))
+    scan_hermes(hermes, scan)
     assert not scan.trust
     hermes.strings.append(f"sha256/{PIN_B}")
-    scan = reactnative._Scan(INDEX, Platform.ANDROID, frozenset({"assets/pinscan_leaf.cer"}))
-    reactnative.scan_hermes(hermes, scan)
+    scan = Scan(INDEX, Platform.ANDROID, frozenset({"assets/pinscan_leaf.cer"}))
+    scan_hermes(hermes, scan)
     (pins,) = scan.trust
     assert pins.pins == (f"sha256/{PIN_B}",) and not pins.certificates
 
@@ -339,7 +341,7 @@ def _patched(data: bytes, offset: int, value: int) -> bytes:
     (lambda d: bytes(b ^ 0xFF for b in d[:8]) + d[8:], "delta form"),
 ])
 def test_hostile_hermes_headers_fall_back_to_a_scan(change: object, note: str) -> None:
-    hermes = reactnative.read_hermes(change(sample_hermes()))  # type: ignore[operator]
+    hermes = read_hermes(change(sample_hermes()))  # type: ignore[operator]
     assert not hermes.parsed
     assert note in hermes.notes[0]
 
@@ -348,7 +350,7 @@ def _hbc(entries: list[int], overflow: list[tuple[int, int]], storage: bytes,
          version: int = 99) -> bytes:
     """A Hermes file with no functions: header, string table, overflow table, storage."""
     header = bytearray(128)
-    struct.pack_into("<QI", header, 0, reactnative.HERMES_MAGIC, version)
+    struct.pack_into("<QI", header, 0, HERMES_MAGIC, version)
     body = (b"".join(struct.pack("<I", e) for e in entries)
             + b"".join(struct.pack("<II", o, n) for o, n in overflow) + storage)
     struct.pack_into("<8I", header, 32, 128 + len(body), 0, 0, 0, 0, len(entries),
@@ -359,15 +361,16 @@ def _hbc(entries: list[int], overflow: list[tuple[int, int]], storage: bytes,
 def test_handmade_hermes_file_with_overflow_and_utf16() -> None:
     storage = b"sha256/" + PIN_A.encode() + "é".encode("utf-16-le")
     entries = [(0 << 1) | (0xFF << 24), (1 << 1) | 1 | (0xFF << 24)]
-    hermes = reactnative.read_hermes(_hbc(entries, [(0, 51), (51, 1)], storage))
+    hermes = read_hermes(_hbc(entries, [(0, 51), (51, 1)], storage))
     assert hermes.parsed and hermes.strings == [f"sha256/{PIN_A}", "é"]
 
 
 def test_overlapping_huge_strings_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(reactnative, "_MAX_STRING_BYTES", 1_000_000)
+    monkeypatch.setattr("mstg_pinscan.facts.frameworks.hermes._MAX_STRING_BYTES",
+                        1_000_000)
     storage = b"x" * 300_000
     entries = [0xFF << 24] * 10_000  # every entry is the whole storage
-    hermes = reactnative.read_hermes(_hbc(entries, [(0, len(storage))], storage))
+    hermes = read_hermes(_hbc(entries, [(0, len(storage))], storage))
     assert hermes.parsed
     assert sum(map(len, hermes.strings)) <= 1_000_000
     assert "past 0 MiB of strings" in hermes.notes[0]
@@ -375,7 +378,7 @@ def test_overlapping_huge_strings_are_bounded(monkeypatch: pytest.MonkeyPatch) -
 
 def test_cut_hermes_file_still_gives_its_strings() -> None:
     data = sample_hermes()
-    hermes = reactnative.read_hermes(data[:len(data) * 3 // 4])
+    hermes = read_hermes(data[:len(data) * 3 // 4])
     assert hermes.parsed and "cut short" in hermes.notes[0]
     assert "initializeSslPinning" in hermes.strings
 
@@ -388,7 +391,7 @@ def test_string_entries_pointing_outside_storage_are_counted() -> None:
         table = ((table + 3) & ~3) + size
     struct.pack_into("<I", data, table, (0x7F_FFFF << 1) | (10 << 24))  # offset far away
     struct.pack_into("<I", data, table + 4, (0x7F_FFFF << 1) | (0xFF << 24))  # bad overflow
-    hermes = reactnative.read_hermes(bytes(data))
+    hermes = read_hermes(bytes(data))
     assert hermes.parsed
     assert "2 Hermes string table entries" in hermes.notes[0]
 
@@ -407,15 +410,15 @@ def test_garbage_bundles_never_raise(tmp_path: Path) -> None:
         for _ in range(rng.randint(1, 40)):
             base[rng.randrange(len(base))] = rng.randrange(256)
         data = bytes(base[:rng.randint(0, len(base))])
-        hermes = reactnative.read_hermes(data)
+        hermes = read_hermes(data)
         assert isinstance(hermes.strings, list)
-        scan = reactnative._Scan(INDEX, Platform.ANDROID, frozenset())
-        reactnative.scan_javascript(data, scan)
-        reactnative.scan_hermes(hermes, scan)
+        scan = Scan(INDEX, Platform.ANDROID, frozenset())
+        scan_javascript(data, scan)
+        scan_hermes(hermes, scan)
     for text in ("{", "initializeSslPinning({", "publicKeyHashes:[", "sslPinning:{certs:[`${",
                  "a:{publicKeyHashes:['" + "x" * 70000, "'" * 5000 + "sslPinning:"):
-        scan = reactnative._Scan(INDEX, Platform.ANDROID, frozenset())
-        reactnative.scan_javascript(text.encode(), scan)
+        scan = Scan(INDEX, Platform.ANDROID, frozenset())
+        scan_javascript(text.encode(), scan)
 
 
 def test_a_50_mb_minified_line_is_read_in_bounded_time(tmp_path: Path) -> None:
@@ -487,7 +490,7 @@ def test_real_hermesc_output(tmp_path: Path, package: str, member: str, version:
     source.write_bytes(_library_source() + config.encode())
     subprocess.run([str(compiler), "-emit-binary", "-O", "-out", "index.hbc", "index.js"],
                    check=True, cwd=tmp_path, capture_output=True)
-    hermes = reactnative.read_hermes((tmp_path / "index.hbc").read_bytes())
+    hermes = read_hermes((tmp_path / "index.hbc").read_bytes())
     assert hermes.parsed and hermes.version == version and not hermes.notes
     strings = set(hermes.strings)
     assert {"SslPublicKeyPinning", "pinning-error", HOST, PIN_A, PIN_B} <= strings

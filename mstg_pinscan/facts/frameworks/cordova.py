@@ -1,4 +1,7 @@
-"""Cordova and Capacitor: web assets, their configuration and their native HTTP plugins.
+"""Cordova and Capacitor: the native HTTP plugin calls in the web assets, and the readers.
+
+The apps' configuration (config.xml, capacitor.config.json) is read in
+:mod:`mstg_pinscan.facts.frameworks.webapp_config`.
 
 A Cordova or Capacitor app is a web app in a WebView; requests that must not go through the
 WebView go through a native HTTP plugin that the JavaScript configures. What is read:
@@ -15,13 +18,6 @@ WebView go through a native HTTP plugin that the JavaScript configures. What is 
 * ``cordova-plugin-certificates``: ``trustUnsecureCerts(true)`` lets the WebView accept
   untrusted certificates. ``cordova-plugin-sslcertificatechecker``: ``check(ok, err, URL,
   SHA-256 FINGERPRINT(S))`` compares the server certificate on demand.
-* Cordova ``config.xml``: ``<access origin>``, ``<allow-navigation href>``, the preferences
-  ``AndroidInsecureFileModeEnabled`` and ``scheme`` (read by cordova-android's
-  ``ConfigXmlParser``), and the ``<feature>`` elements that declare native plugins.
-* ``capacitor.config.json``: ``server.cleartext``, ``server.url``, ``server.androidScheme``,
-  ``android.allowMixedContent`` (keys of @capacitor/cli's ``CapacitorConfig``),
-  ``plugins.CapacitorHttp`` and ``plugins.SSLPinning`` (@capgo/capacitor-ssl-pinning);
-  ``capacitor.plugins.json`` (Android) or ``packageClassList`` (iOS) name the native plugins.
 
 NOTE: the scripts are searched as text for the call shapes above, not parsed: a trust mode
 held in a variable is reported as unresolved (CALLBACK), and the hosts a mode applies to are
@@ -32,44 +28,42 @@ proceeds past certificate errors when the app is debuggable, which the manifest 
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
-from lxml import etree
-
-from mstg_pinscan.errors import FactError, UnpackError
 from mstg_pinscan.facts.certs import read_certificate_file
 from mstg_pinscan.facts.frameworks import (
     FrameworkReading,
-    FrameworkTrust,
     TrustKind,
     app_relative,
     under,
 )
-from mstg_pinscan.facts.xml import parse_android_xml
-from mstg_pinscan.models import FrameworkInfo, Location, Platform, Skipped
+from mstg_pinscan.facts.frameworks.webapp_config import (
+    MAX_CERTS,
+    MAX_CONFIG,
+    MAX_FOUND,
+    MiB,
+    Reading,
+    capacitor_config,
+    capacitor_plugin_list,
+    plugin_findings,
+    read_config_xml,
+    read_entry,
+)
+from mstg_pinscan.models import Location, Platform, Skipped
 from mstg_pinscan.unpack import Bundle
 
 _logger = logging.getLogger(__name__)
 
-_MiB = 1024 * 1024
-_MAX_SCRIPT = 16 * _MiB  # one script larger than this is skipped, not searched
-_MAX_SCRIPTS_TOTAL = 64 * _MiB  # bytes of scripts read from one app
+_MAX_SCRIPT = 16 * MiB  # one script larger than this is skipped, not searched
+_MAX_SCRIPTS_TOTAL = 64 * MiB  # bytes of scripts read from one app
 _MAX_SCRIPTS = 3000  # script files read from one app
-_MAX_CONFIG = 4 * _MiB  # config.xml, capacitor.config.json, capacitor.plugins.json
-_MAX_CERT = 1 * _MiB
-_MAX_CERTS = 64
-_MAX_FOUND = 300  # trust items kept
-_MAX_URLS = 1000
+_MAX_CERT = 1 * MiB
 _MAX_CALLS = 200  # calls looked at in one script
-_MAX_ELEMENTS = 20_000  # config.xml elements looked at
 _MAX_ARGS = 4096  # characters an argument list may span
-_MAX_ARG_SCAN = 1 * _MiB  # characters of argument lists looked through in one script
+_MAX_ARG_SCAN = 1 * MiB  # characters of argument lists looked through in one script
 _BACK = 160  # characters looked back for a call's receiver
 _BACK_ASSIGN = 64 * 1024  # characters looked back for a name's assignment
 
@@ -90,93 +84,10 @@ _PLUGIN_ID = re.compile(r"[\"']?pluginId[\"']?\s*:\s*[\"']([^\"'\n]{1,200})[\"']
 _IDENTIFIER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 _SPACE = frozenset(" \t\r\n")
 
-# Native plugin names (config.xml <feature>, cordova_plugins.js ids, Capacitor packages).
-_PLUGINS = {
-    "CordovaHttpPlugin": "cordova-plugin-advanced-http",
-    "cordova-plugin-advanced-http": "cordova-plugin-advanced-http",
-    "SSLCertificateChecker": "cordova-plugin-sslcertificatechecker",
-    "cordova-plugin-sslcertificatechecker": "cordova-plugin-sslcertificatechecker",
-    "CertificatesPlugin": "cordova-plugin-certificates",
-    "CDVCertificate": "cordova-plugin-certificates",
-    "cordova-plugin-certificates": "cordova-plugin-certificates",
-    "@jcesarmobile/ssl-skip": "@jcesarmobile/ssl-skip",
-    "SslSkipPlugin": "@jcesarmobile/ssl-skip",
-    "@capgo/capacitor-ssl-pinning": "@capgo/capacitor-ssl-pinning",
-    "SSLPinningPlugin": "@capgo/capacitor-ssl-pinning",
-}
 _MODES = {
     "default": "the system's CA certificates",
     "legacy": "the system's CA certificates without user-installed ones (Android)",
 }
-
-
-@dataclass
-class _Reading:
-    """What one reader collects before it becomes a :class:`FrameworkReading`."""
-
-    framework: str
-    platform: Platform
-    names: list[str]
-    trust: list[FrameworkTrust] = field(default_factory=list)
-    urls: dict[tuple[str, str], None] = field(default_factory=dict)
-    skipped: list[Skipped] = field(default_factory=list)
-    read: list[str] = field(default_factory=list)
-    unread: list[str] = field(default_factory=list)
-    plugins: dict[str, str] = field(default_factory=dict)  # plugin -> where it was seen
-    request_hosts: dict[str, None] = field(default_factory=dict)
-    scripts_read: int = 0
-
-    def add(self, kind: TrustKind, location: Location, evidence: str,
-            hosts: Sequence[str] = (), pins: Sequence[str] = (),
-            certificates: Sequence[str] = ()) -> None:
-        if len(self.trust) < _MAX_FOUND:
-            self.trust.append(FrameworkTrust(
-                self.framework, kind, location, evidence, tuple(dict.fromkeys(hosts)),
-                tuple(dict.fromkeys(pins)), tuple(dict.fromkeys(certificates))))
-
-    def url(self, url: str, where: str) -> None:
-        if len(self.urls) < _MAX_URLS:
-            self.urls[(url, where)] = None
-
-    def plugin(self, name: str, where: str) -> None:
-        known = _PLUGINS.get(name)
-        if known:
-            self.plugins.setdefault(known, where)
-
-    def entry(self, inner: str) -> str:
-        """The bundle entry of an app-relative path (``assets/...`` on Android)."""
-        if self.platform is Platform.ANDROID:
-            return inner
-        for name in self.names:
-            if app_relative(name) is not None:
-                return name.split("/", 2)[0] + "/" + name.split("/", 2)[1] + "/" + inner
-        return inner
-
-    def finish(self, evidence: tuple[str, ...]) -> FrameworkReading:
-        return FrameworkReading(
-            FrameworkInfo(self.framework, evidence, read=tuple(self.read),
-                          unread=tuple(self.unread)),
-            trust=self.trust, urls=list(self.urls), skipped=self.skipped)
-
-
-# --- reading entries -------------------------------------------------------------------------
-
-
-def _read_entry(bundle: Bundle, name: str, limit: int, reading: _Reading) -> bytes | None:
-    """The entry's bytes, or None (with a Skipped and an unread line) when it cannot be read."""
-    size = bundle.entries[name].size if name in bundle.entries else 0
-    if size > limit:
-        reason = (f"{size // _MiB} MiB, larger than the {limit // _MiB} MiB pinscan reads "
-                  "from one file: not searched")
-        reading.skipped.append(Skipped(name, reason))
-        reading.unread.append(f"{name}: {reason}")
-        return None
-    try:
-        return bundle.read(name, max_size=limit)
-    except UnpackError as exc:
-        reading.skipped.append(Skipped(name, exc.message))
-        reading.unread.append(f"{name}: not read ({exc.message})")
-        return None
 
 
 def _web_roots(framework: str, platform: Platform) -> tuple[str, ...]:
@@ -287,7 +198,7 @@ class _Lines:
 
 
 def _calls(pattern: re.Pattern[str], name: str, text: str,
-           reading: _Reading) -> list[tuple[re.Match[str], list[str], int]]:
+           reading: Reading) -> list[tuple[re.Match[str], list[str], int]]:
     """Calls that ``pattern`` finds in one script (definitions left out): the match, the
     arguments and the line. Looking for the arguments' end costs up to :data:`_MAX_ARGS`
     characters a call, so a script's calls share a budget of :data:`_MAX_ARG_SCAN`."""
@@ -306,7 +217,7 @@ def _calls(pattern: re.Pattern[str], name: str, text: str,
     return found
 
 
-def _scan_script(name: str, text: str, reading: _Reading) -> list[tuple[str, str, str, str]]:
+def _scan_script(name: str, text: str, reading: Reading) -> list[tuple[str, str, str, str]]:
     """Find the plugin calls in one script: (call, argument, receiver, element) each."""
     calls: list[tuple[str, str, str, str]] = []
     for match, args, line in _calls(_TRUST_CALL, name, text, reading):
@@ -318,9 +229,9 @@ def _scan_script(name: str, text: str, reading: _Reading) -> list[tuple[str, str
         receiver = _receiver(text, match.start() + 1).lower()
         if receiver.endswith("http") or receiver.endswith("cordovahttp"):
             host = urlsplit(match.group(2)).hostname
-            if host and len(reading.request_hosts) < _MAX_FOUND:
+            if host and len(reading.request_hosts) < MAX_FOUND:
                 reading.request_hosts[host] = None
-    for match in _PLUGIN_ID.finditer(text[:_MAX_CONFIG]):
+    for match in _PLUGIN_ID.finditer(text[:MAX_CONFIG]):
         reading.plugin(match.group(1), name)
     for match in _URL.finditer(text):
         reading.url(match.group(0), name)
@@ -347,7 +258,7 @@ def _assigned(text: str, before: int, arg: str) -> str:
 
 
 def _checker_call(name: str, text: str, start: int, line: int, args: list[str],
-                  reading: _Reading) -> None:
+                  reading: Reading) -> None:
     """``sslCertificateChecker.check(ok, err, URL, FINGERPRINT(S))``: a check on demand."""
     where = Location(name, f"line {line}")
     args = [_assigned(text, start, arg) for arg in args[:5]]
@@ -372,7 +283,7 @@ def _checker_call(name: str, text: str, start: int, line: int, args: list[str],
     reading.plugin("cordova-plugin-sslcertificatechecker", name)
 
 
-def _scan_scripts(bundle: Bundle, reading: _Reading) -> list[tuple[str, str, str, str, str]]:
+def _scan_scripts(bundle: Bundle, reading: Reading) -> list[tuple[str, str, str, str, str]]:
     """Read the web assets' scripts within the bounds; every plugin call, with its file."""
     roots = _web_roots(reading.framework, reading.platform)
     scripts = [n for n in under(reading.names, roots, reading.platform)
@@ -389,11 +300,11 @@ def _scan_scripts(bundle: Bundle, reading: _Reading) -> list[tuple[str, str, str
         if index >= _MAX_SCRIPTS or total >= _MAX_SCRIPTS_TOTAL:
             left = len(scripts) - index
             reason = (f"{left} more script(s) not searched: pinscan reads at most "
-                      f"{_MAX_SCRIPTS} scripts and {_MAX_SCRIPTS_TOTAL // _MiB} MiB per app")
+                      f"{_MAX_SCRIPTS} scripts and {_MAX_SCRIPTS_TOTAL // MiB} MiB per app")
             reading.skipped.append(Skipped(name, reason))
             reading.unread.append(reason)
             break
-        data = _read_entry(bundle, name, _MAX_SCRIPT, reading)
+        data = read_entry(bundle, name, _MAX_SCRIPT, reading)
         if data is None:
             continue
         total += len(data)
@@ -409,7 +320,7 @@ def _scan_scripts(bundle: Bundle, reading: _Reading) -> list[tuple[str, str, str
 
 
 def _bundled_certificates(bundle: Bundle,
-                          reading: _Reading) -> tuple[list[str], list[str], bool]:
+                          reading: Reading) -> tuple[list[str], list[str], bool]:
     """The ``.cer`` files the plugin loads in pinned mode, notes on the folder, and whether
     one of them is not a certificate."""
     folder = "assets/" + _CERT_FOLDER if reading.platform is Platform.ANDROID else _CERT_FOLDER
@@ -432,8 +343,8 @@ def _bundled_certificates(bundle: Bundle,
                          "native code reads www/certificates only")
     kept: list[str] = []
     broken = False
-    for name in certs[:_MAX_CERTS]:
-        data = _read_entry(bundle, name, _MAX_CERT, reading)
+    for name in certs[:MAX_CERTS]:
+        data = read_entry(bundle, name, _MAX_CERT, reading)
         if data is None:
             continue
         scan = read_certificate_file(data, name)
@@ -446,13 +357,13 @@ def _bundled_certificates(bundle: Bundle,
             notes.append(f"{name} is PEM: iOS pins the file's bytes as DER, so it cannot "
                          "match a server certificate")
         kept.append(name)
-    if len(certs) > _MAX_CERTS:
-        reading.unread.append(f"only {_MAX_CERTS} of {len(certs)} .cer files were read")
+    if len(certs) > MAX_CERTS:
+        reading.unread.append(f"only {MAX_CERTS} of {len(certs)} .cer files were read")
     return kept, notes, broken
 
 
 def _trust_calls(bundle: Bundle, calls: list[tuple[str, str, str, str, str]],
-                 reading: _Reading) -> None:
+                 reading: Reading) -> None:
     """Turn the advanced-http and certificates-plugin calls into trust items."""
     hosts = tuple(reading.request_hosts)
     requested = (f" (the app requests {', '.join(hosts[:4])}" + (" …" if len(hosts) > 4 else "")
@@ -513,310 +424,19 @@ def _trust_calls(bundle: Bundle, calls: list[tuple[str, str, str, str, str]],
                                 "cordova-plugin-advanced-http, which rejects it")
 
 
-# --- config.xml -------------------------------------------------------------------------------
-
-
-def _config_xml_names(reading: _Reading) -> list[str]:
-    if reading.platform is Platform.ANDROID:
-        return [n for n in reading.names if n == "res/xml/config.xml"]
-    return [n for n in reading.names if app_relative(n) == "config.xml"]
-
-
-def _read_config_xml(bundle: Bundle, reading: _Reading) -> None:
-    """``<access>``, ``<allow-navigation>``, TLS-related preferences and ``<feature>``s."""
-    names = _config_xml_names(reading)
-    if not names:
-        if reading.framework == "cordova":
-            reading.unread.append("no config.xml in the app")
-        return
-    name = names[0]
-    data = _read_entry(bundle, name, _MAX_CONFIG, reading)
-    if data is None:
-        return
-    try:
-        root = parse_android_xml(data, name)
-    except FactError as exc:
-        reading.skipped.append(Skipped(name, exc.message))
-        reading.unread.append(f"{name}: not read ({exc.message})")
-        return
-    features: list[str] = []
-    for index, element in enumerate(root.iter()):
-        if index >= _MAX_ELEMENTS:
-            reading.unread.append(f"{name}: only the first {_MAX_ELEMENTS} elements were read")
-            break
-        if not isinstance(element.tag, str):
-            continue
-        tag = etree.QName(element).localname
-        if tag == "access":
-            _access(name, element.get("origin") or "", reading)
-        elif tag == "allow-navigation":
-            _navigation(name, element.get("href") or "", reading)
-        elif tag == "preference":
-            _preference(name, element.get("name") or "", element.get("value") or "", reading)
-        elif tag == "content":
-            _content(name, element.get("src") or "", reading)
-        elif tag == "feature" and element.get("name"):
-            features.append(element.get("name") or "")
-            reading.plugin(element.get("name") or "", name)
-    reading.read.append(f"{name}: access, allow-navigation and preference elements")
-    if features:
-        reading.read.append(f"{name}: native plugins declared: "
-                            + ", ".join(sorted(set(features))[:40]))
-
-
-def _access(name: str, origin: str, reading: _Reading) -> None:
-    where = Location(name, f"access[@origin='{origin[:200]}']")
-    if origin.strip() == "*" and reading.framework == "capacitor":
-        # Capacitor writes this element unless cordova.accessOrigins says otherwise; only
-        # the few Cordova plugins that honour the allow list read it, not the WebView.
-        reading.read.append(f"{name}: <access origin=\"*\">, Capacitor's default for its "
-                            "Cordova plugins")
-    elif origin.strip() == "*":
-        reading.add(TrustKind.WEAK_SETTING, where,
-                    "<access origin=\"*\">: Cordova's allow list lets requests reach every "
-                    "origin, cleartext http:// included")
-    elif origin.lower().startswith("http://"):
-        host = urlsplit(origin).hostname or ""
-        reading.add(TrustKind.WEAK_SETTING, where,
-                    f"<access origin=\"{origin}\">: cleartext http:// requests are allowed",
-                    hosts=(host,) if host and "*" not in host else ())
-        reading.url(origin, name)
-    elif origin.lower().startswith("https://"):
-        reading.url(origin, name)
-
-
-def _content(name: str, src: str, reading: _Reading) -> None:
-    """``<content src>``: the start page, in the bundle or on a server."""
-    if src.lower().startswith("http://"):
-        host = urlsplit(src).hostname
-        reading.add(TrustKind.WEAK_SETTING, Location(name, f"content[@src='{src[:200]}']"),
-                    f"<content src=\"{src[:200]}\">: the app's start page is loaded over "
-                    "cleartext http://", hosts=(host,) if host else ())
-        reading.url(src, name)
-    elif src.lower().startswith("https://"):
-        reading.read.append(f"{name}: the start page is loaded from {src[:200]}")
-        reading.url(src, name)
-
-
-def _navigation(name: str, href: str, reading: _Reading) -> None:
-    where = Location(name, f"allow-navigation[@href='{href[:200]}']")
-    scheme = href.split(":", 1)[0].lower() if ":" in href else ""
-    if href.strip() == "*" or scheme in ("http", "*"):
-        reading.add(TrustKind.WEAK_SETTING, where,
-                    f"<allow-navigation href=\"{href}\">: the WebView may navigate to "
-                    "cleartext http:// pages" + ("" if scheme == "http" else
-                                                  " (any origin, any scheme)"))
-    if scheme in ("http", "https") and "*" not in href:
-        reading.url(href, name)
-
-
-def _preference(name: str, key: str, value: str, reading: _Reading) -> None:
-    # CordovaPreferences looks names up case-insensitively.
-    where = Location(name, f"preference[@name='{key[:100]}']")
-    lowered, val = key.lower(), value.strip().lower()
-    if lowered == "androidinsecurefilemodeenabled" and val == "true":
-        reading.add(TrustKind.WEAK_SETTING, where,
-                    "AndroidInsecureFileModeEnabled=true: the app is served from "
-                    "file:///android_asset/www/ instead of a secure https://localhost origin")
-    elif lowered == "scheme" and val == "http" and reading.platform is Platform.ANDROID:
-        reading.add(TrustKind.WEAK_SETTING, where,
-                    "scheme=http: the app is served from http://localhost, not a secure "
-                    "context, so the WebView does not block cleartext http:// requests as "
-                    "mixed content")
-    elif lowered in ("hostname", "scheme"):
-        reading.read.append(f"{name}: preference {key}={value[:100]}")
-
-
-# --- Capacitor --------------------------------------------------------------------------------
-
-
-def _capacitor_config(bundle: Bundle, evidence: tuple[str, ...], reading: _Reading) -> None:
-    """``capacitor.config.json``: server and android settings, plugin configuration."""
-    name = evidence[0]
-    data = _read_entry(bundle, name, _MAX_CONFIG, reading)
-    if data is None:
-        return
-    config = _json(name, data, reading)
-    if not isinstance(config, dict):
-        if config is not None:
-            reading.skipped.append(Skipped(name, "not a JSON object"))
-            reading.unread.append(f"{name}: not a JSON object: not read")
-        return
-    server, android = _object(config.get("server")), _object(config.get("android"))
-    plugins = _object(config.get("plugins"))
-    if server.get("cleartext") is True and reading.platform is Platform.ANDROID:
-        reading.add(TrustKind.WEAK_SETTING, Location(name, "server.cleartext"),
-                    "server.cleartext: true allows cleartext http:// traffic in the WebView "
-                    "(meant for live-reload servers, not production)")
-    url = server.get("url")
-    if isinstance(url, str) and url:
-        reading.url(url, name)
-        host = urlsplit(url).hostname if url.lower().startswith(("http:", "https:")) else None
-        if url.lower().startswith("http://"):
-            reading.add(TrustKind.WEAK_SETTING, Location(name, "server.url"),
-                        f"server.url {url[:200]}: the WebView loads the app over cleartext "
-                        "http://", hosts=(host,) if host else ())
-        else:
-            reading.read.append(f"{name}: server.url {url[:200]}: the app's content is loaded "
-                                "from a server, not from the bundle")
-    scheme = server.get("androidScheme")
-    if isinstance(scheme, str) and scheme.lower() == "http" and (
-            reading.platform is Platform.ANDROID):
-        reading.add(TrustKind.WEAK_SETTING, Location(name, "server.androidScheme"),
-                    "server.androidScheme: \"http\": the app is served from http://localhost, "
-                    "not a secure context, so cleartext http:// requests are not blocked as "
-                    "mixed content")
-    if android.get("allowMixedContent") is True and reading.platform is Platform.ANDROID:
-        reading.add(TrustKind.WEAK_SETTING, Location(name, "android.allowMixedContent"),
-                    "android.allowMixedContent: true lets https pages load http:// content "
-                    "(MIXED_CONTENT_ALWAYS_ALLOW)")
-    for entry in _strings(server.get("allowNavigation"), _MAX_URLS):
-        if entry.lower().startswith(("http://", "https://")):
-            reading.url(entry, name)
-    _capacitor_plugins(name, plugins, reading)
-    classes = config.get("packageClassList")
-    if isinstance(classes, list):
-        for cls in classes[:500]:
-            if isinstance(cls, str):
-                reading.plugin(cls, name)
-        reading.read.append(f"{name}: packageClassList names {len(classes)} native plugin(s)")
-    reading.read.append(f"{name}: server, android and plugins settings")
-
-
-def _object(value: object) -> dict[str, Any]:
-    """A JSON object, or an empty one for anything else (a hostile config may hold any type)."""
-    return value if isinstance(value, dict) else {}
-
-
-def _strings(value: object, limit: int) -> list[str]:
-    """The strings of a JSON list, at most ``limit`` of them."""
-    return [v for v in value[:limit] if isinstance(v, str)] if isinstance(value, list) else []
-
-
-def _json(name: str, data: bytes, reading: _Reading) -> object:
-    try:
-        return json.loads(data.decode("utf-8-sig"))
-    except (ValueError, RecursionError) as exc:
-        reason = f"malformed JSON ({type(exc).__name__})"
-        reading.skipped.append(Skipped(name, reason))
-        reading.unread.append(f"{name}: {reason}: not read")
-        return None
-
-
-def _capacitor_plugins(name: str, plugins: dict[str, Any], reading: _Reading) -> None:
-    http = plugins.get("CapacitorHttp")
-    if isinstance(http, dict) and http.get("enabled") is True:
-        reading.read.append(f"{name}: plugins.CapacitorHttp.enabled: fetch and XMLHttpRequest "
-                            "go through the native HTTP client, under the platform's trust "
-                            "configuration (network security config, ATS)")
-    pinning = plugins.get("SSLPinning")
-    if isinstance(pinning, dict):
-        _ssl_pinning(name, pinning, reading)
-    elif pinning is not None:
-        reading.unread.append(f"{name}: plugins.SSLPinning is not an object: not read")
-
-
-def _ssl_pinning(name: str, block: dict[str, Any], reading: _Reading) -> None:
-    """``plugins.SSLPinning`` of @capgo/capacitor-ssl-pinning: ``certs`` (paths relative to
-    the app's root) and ``excludedDomains`` (URLs that bypass pinning).
-
-    NOTE: the keys follow the plugin's published documentation (``SSLPinningConfigurationState``);
-    its npm package could not be fetched here to check where the native code looks the files
-    up, so both the path as given and the same path under the web assets are tried.
-    See: https://capgo.app/docs/plugins/ssl-pinning/
-    """
-    reading.plugin("@capgo/capacitor-ssl-pinning", name)
-    certs = _strings(block.get("certs"), _MAX_CERTS)
-    excluded = _strings(block.get("excludedDomains"), 100)
-    found: list[str] = []
-    missing: list[str] = []
-    names = set(reading.names)
-    for cert in certs:
-        path = cert.lstrip("./")
-        candidates = [reading.entry(("assets/" if reading.platform is Platform.ANDROID else "")
-                                    + prefix + path) for prefix in ("", "public/")]
-        hit = next((c for c in candidates if c in names), None)
-        if hit:
-            found.append(hit)
-        else:
-            missing.append(cert)
-    evidence = (f"@capgo/capacitor-ssl-pinning pins CapacitorHttp requests to {len(found)} "
-                "bundled certificate(s)")
-    if missing:
-        evidence += f"; not in the bundle: {', '.join(missing[:4])}"
-    if not certs:
-        evidence += "; plugins.SSLPinning lists no certificate"
-    if excluded:
-        evidence += f"; pinning is bypassed for {', '.join(excluded[:4])}"
-        for url in excluded:
-            reading.url(url, name)
-    reading.add(TrustKind.PINS, Location(name, "plugins.SSLPinning"), evidence,
-                certificates=found)
-
-
-def _capacitor_plugin_list(bundle: Bundle, reading: _Reading) -> None:
-    """``assets/capacitor.plugins.json``: ``[{"pkg": ..., "classpath": ...}]``."""
-    name = "assets/capacitor.plugins.json"
-    if reading.platform is not Platform.ANDROID or name not in bundle.entries:
-        return
-    data = _read_entry(bundle, name, _MAX_CONFIG, reading)
-    listed = _json(name, data, reading) if data is not None else None
-    if not isinstance(listed, list):
-        if data is not None and listed is not None:
-            reading.unread.append(f"{name}: not a JSON list: not read")
-        return
-    packages = [p.get("pkg") for p in listed[:500] if isinstance(p, dict)]
-    for package in packages:
-        if isinstance(package, str):
-            reading.plugin(package, name)
-    reading.read.append(f"{name}: {len(packages)} native plugin(s)")
-
-
-def _plugin_findings(reading: _Reading, calls: list[tuple[str, str, str, str, str]]) -> None:
-    """Plugins that act once installed, and installed ones whose set-up was not seen."""
-    if "@jcesarmobile/ssl-skip" in reading.plugins:
-        where = reading.plugins["@jcesarmobile/ssl-skip"]
-        reading.add(TrustKind.TRUST_ALL, Location(where, "@jcesarmobile/ssl-skip"),
-                    "@jcesarmobile/ssl-skip is installed: once loaded it accepts every "
-                    "certificate and host name (HttpsURLConnection defaults on Android, the "
-                    "WebView's challenges on iOS); it is meant for development only")
-    pinning = "@capgo/capacitor-ssl-pinning"
-    if pinning in reading.plugins and not any(
-            t.location.element == "plugins.SSLPinning" for t in reading.trust):
-        reading.add(TrustKind.PINNING_LIBRARY, Location(reading.plugins[pinning], pinning),
-                    f"{pinning} is installed but capacitor.config.json has no "
-                    "plugins.SSLPinning block that pinscan could read")
-    checker = "cordova-plugin-sslcertificatechecker"
-    if checker in reading.plugins and not any(
-            t.evidence.startswith(checker) for t in reading.trust):
-        reading.add(TrustKind.PINNING_LIBRARY, Location(reading.plugins[checker], checker),
-                    f"{checker} is installed; no check() call with readable arguments was "
-                    "found in the scripts searched")
-    http = "cordova-plugin-advanced-http"
-    if http in reading.plugins:
-        methods = {c[1] for c in calls} - {"trustUnsecureCerts"}
-        reading.read.append(
-            f"{http} is installed (seen in {reading.plugins[http]})"
-            + ("" if methods else "; no trust-mode call was found in the scripts searched, "
-               "so it uses the system's CA certificates ('default')"))
-    if reading.plugins:
-        reading.read.append("native plugins that matter to TLS: "
-                            + ", ".join(sorted(reading.plugins)))
-
-
 # --- readers ----------------------------------------------------------------------------------
 
 
 def _read(framework: str, bundle: Bundle, evidence: tuple[str, ...],
           platform: Platform) -> FrameworkReading:
-    reading = _Reading(framework, platform, bundle.names())
+    reading = Reading(framework, platform, bundle.names())
     if framework == "capacitor":
-        _capacitor_config(bundle, evidence, reading)
-        _capacitor_plugin_list(bundle, reading)
-    _read_config_xml(bundle, reading)
+        capacitor_config(bundle, evidence, reading)
+        capacitor_plugin_list(bundle, reading)
+    read_config_xml(bundle, reading)
     calls = _scan_scripts(bundle, reading)
     _trust_calls(bundle, calls, reading)
-    _plugin_findings(reading, calls)
+    plugin_findings(reading, calls)
     reading.unread.append("calls whose receiver or mode is built at run time, and requests the "
                           "WebView itself makes, are not followed")
     _logger.debug("%s: %s: %d trust item(s)", bundle.path.name, framework, len(reading.trust))

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from mstg_pinscan.errors import UnpackError
 from mstg_pinscan.facts.frameworks import FrameworkReading, native_libraries, under
-from mstg_pinscan.facts.frameworks.dotnet import analyse_assembly
+from mstg_pinscan.facts.frameworks.dotnet_il import analyse_assembly
 from mstg_pinscan.models import FrameworkInfo, Platform, Skipped
 from mstg_pinscan.unpack import Bundle
 
