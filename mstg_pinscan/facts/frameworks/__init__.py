@@ -19,6 +19,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from mstg_pinscan.errors import UnpackError
 from mstg_pinscan.models import FrameworkInfo, Location, Platform, Skipped
@@ -172,3 +173,11 @@ def native_libraries(names: Sequence[str], library: str) -> list[str]:
     """``lib/ABI/LIBRARY`` entries of an APK, one per ABI."""
     return [n for n in names if n.startswith("lib/") and n.count("/") == 2
             and n.rsplit("/", 1)[1] == library]
+
+
+def url_host(url: str) -> str | None:
+    """The host of ``url``; None when it has none or cannot be parsed (``https://[x``)."""
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None

@@ -31,7 +31,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
 from mstg_pinscan.facts.certs import read_certificate_file
 from mstg_pinscan.facts.frameworks import (
@@ -39,6 +38,7 @@ from mstg_pinscan.facts.frameworks import (
     TrustKind,
     app_relative,
     under,
+    url_host,
 )
 from mstg_pinscan.facts.frameworks.webapp_config import (
     MAX_CERTS,
@@ -228,7 +228,7 @@ def _scan_script(name: str, text: str, reading: Reading) -> list[tuple[str, str,
     for match in _REQUEST_CALL.finditer(text):
         receiver = _receiver(text, match.start() + 1).lower()
         if receiver.endswith("http") or receiver.endswith("cordovahttp"):
-            host = urlsplit(match.group(2)).hostname
+            host = url_host(match.group(2))
             if host and len(reading.request_hosts) < MAX_FOUND:
                 reading.request_hosts[host] = None
     for match in _PLUGIN_ID.finditer(text[:MAX_CONFIG]):
@@ -265,7 +265,7 @@ def _checker_call(name: str, text: str, start: int, line: int, args: list[str],
     server = _literal(args[2]) if len(args) > 2 else None
     hosts: tuple[str, ...] = ()
     if isinstance(server, str):
-        host = urlsplit(server).hostname
+        host = url_host(server)
         hosts = (host,) if host else ()
     pins = []
     for arg in args[3:5]:

@@ -9,7 +9,6 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from mstg_pinscan.errors import UnpackError
 from mstg_pinscan.facts.certs import read_certificate_file
@@ -20,6 +19,7 @@ from mstg_pinscan.facts.frameworks import (
     app_relative,
     native_libraries,
     under,
+    url_host,
 )
 from mstg_pinscan.facts.frameworks.dart_snapshot import (
     MAX_STRINGS,
@@ -352,7 +352,7 @@ def _pins(entry: str, where: str, facts: StringFacts,
         return []
     pins = tuple(sorted({pin for _, pin in found}))
     near = {facts_host for index, _ in found for at, url in facts.urls
-            if abs(at - index) <= _NEAR and (facts_host := _host(url))}
+            if abs(at - index) <= _NEAR and (facts_host := url_host(url))}
     spki = sum(1 for p in pins if p.startswith("sha"))
     counts = [f"{n} {what}{'s' if n != 1 else ''}" for n, what in (
         (spki, "SPKI pin"), (len(pins) - spki, "certificate SHA-256 fingerprint")) if n]
@@ -366,13 +366,6 @@ def _pins(entry: str, where: str, facts: StringFacts,
                     if near else ""))
     return [FrameworkTrust("flutter", TrustKind.PINS, Location(entry, "pins"), evidence,
                            hosts=tuple(sorted(near))[:20], pins=pins[:MAX_FOUND])]
-
-
-def _host(url: str) -> str | None:
-    try:
-        return urlsplit(url).hostname
-    except ValueError:
-        return None
 
 
 def _own_store(snapshot: Snapshot, facts: StringFacts,

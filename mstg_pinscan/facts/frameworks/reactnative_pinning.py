@@ -8,9 +8,8 @@ import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
-from mstg_pinscan.facts.frameworks import FrameworkTrust, TrustKind, app_relative
+from mstg_pinscan.facts.frameworks import FrameworkTrust, TrustKind, app_relative, url_host
 from mstg_pinscan.facts.frameworks.hermes import HermesFile
 from mstg_pinscan.facts.frameworks.javascript import (
     UNKNOWN,
@@ -164,7 +163,7 @@ def _ssl_pinning(data: bytes, scan: Scan, lines: Lines) -> None:
         comma = before(data, brace)
         url = (string_before(data, before(data, comma))
                if comma >= 0 and data[comma] == ord(",") else None)
-        hosts = [h] if url and (h := _host(url)) else []
+        hosts = [h] if url and (h := url_host(url)) else []
         where = f"fetch options, line {lines(brace)}"
         target = f" for {url}" if url else " (the URL is not a literal)"
         if options.get("disableAllSecurity") is True:
@@ -283,7 +282,7 @@ def scan_hermes(hermes: HermesFile, scan: Scan) -> None:
 
 def _bare_hosts(strings: Sequence[str], urls: Sequence[str]) -> list[str]:
     """Strings that are host names on their own (object keys such as pinned domains)."""
-    url_hosts = {h for u in urls if (h := _host(u))}
+    url_hosts = {h for u in urls if (h := url_host(u))}
     found = []
     for text in strings:
         if 4 <= len(text) <= 253 and "." in text and _HOSTNAME.fullmatch(text.lower()) and (
@@ -326,17 +325,10 @@ def _urls(data: bytes) -> list[str]:
     found: list[str] = []
     for match in _URL.finditer(data):
         url = match.group().decode("ascii").rstrip("'),;.\\")
-        host = _host(url)
+        host = url_host(url)
         if host and "." in host and not any(host == d or host.endswith("." + d)
                                               for d in _DOC_HOSTS):
             found.append(url)
             if len(found) >= _MAX_FOUND:
                 break
     return found
-
-
-def _host(url: str) -> str | None:
-    try:
-        return urlsplit(url).hostname
-    except ValueError:
-        return None

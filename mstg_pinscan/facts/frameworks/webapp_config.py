@@ -17,7 +17,6 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -27,6 +26,7 @@ from mstg_pinscan.facts.frameworks import (
     FrameworkTrust,
     TrustKind,
     app_relative,
+    url_host,
 )
 from mstg_pinscan.facts.xml import parse_android_xml
 from mstg_pinscan.models import FrameworkInfo, Location, Platform, Skipped
@@ -187,7 +187,7 @@ def _access(name: str, origin: str, reading: Reading) -> None:
                     "<access origin=\"*\">: Cordova's allow list lets requests reach every "
                     "origin, cleartext http:// included")
     elif origin.lower().startswith("http://"):
-        host = urlsplit(origin).hostname or ""
+        host = url_host(origin) or ""
         reading.add(TrustKind.WEAK_SETTING, where,
                     f"<access origin=\"{origin}\">: cleartext http:// requests are allowed",
                     hosts=(host,) if host and "*" not in host else ())
@@ -199,7 +199,7 @@ def _access(name: str, origin: str, reading: Reading) -> None:
 def _content(name: str, src: str, reading: Reading) -> None:
     """``<content src>``: the start page, in the bundle or on a server."""
     if src.lower().startswith("http://"):
-        host = urlsplit(src).hostname
+        host = url_host(src)
         reading.add(TrustKind.WEAK_SETTING, Location(name, f"content[@src='{src[:200]}']"),
                     f"<content src=\"{src[:200]}\">: the app's start page is loaded over "
                     "cleartext http://", hosts=(host,) if host else ())
@@ -262,7 +262,7 @@ def capacitor_config(bundle: Bundle, evidence: tuple[str, ...], reading: Reading
     url = server.get("url")
     if isinstance(url, str) and url:
         reading.url(url, name)
-        host = urlsplit(url).hostname if url.lower().startswith(("http:", "https:")) else None
+        host = url_host(url) if url.lower().startswith(("http:", "https:")) else None
         if url.lower().startswith("http://"):
             reading.add(TrustKind.WEAK_SETTING, Location(name, "server.url"),
                         f"server.url {url[:200]}: the WebView loads the app over cleartext "
