@@ -49,14 +49,16 @@ def evaluate_frameworks(
 ) -> FrameworkOutcome:
     """Rate every framework finding; see :func:`platform_pins_bypassed` for Flutter."""
     outcome = FrameworkOutcome()
+    # What a reader skipped it also lists as unread, as "ITEM: REASON": listed once.
+    said = {f"{s.item}: {s.reason}" for s in facts.skipped}
     for info in facts.frameworks:
         where = Location(info.evidence[0]) if info.evidence else Location("(bundle)")
         read = "; ".join(info.read) or "nothing beyond its files"
         unread = "; ".join(info.unread)
         evidence = f"{info.name}: read {read}" + (f"; not read: {unread}" if unread else "")
         outcome.decisions.append(catalog.decide("framework-detected", where, evidence))
-        for what in info.unread:
-            outcome.skipped.append(Skipped(where.file, f"{info.name}: {what}"))
+        outcome.skipped += [Skipped(where.file, f"{info.name}: {what}")
+                            for what in info.unread if what not in said]
     for trust in facts.trust:
         _rate(trust, catalog, levels, certificates, outcome)
     outcome.skipped += facts.skipped

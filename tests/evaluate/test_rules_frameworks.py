@@ -29,6 +29,7 @@ from mstg_pinscan.models import (
     Location,
     ScanResult,
     Severity,
+    Skipped,
     Status,
     VerdictStatus,
 )
@@ -222,6 +223,15 @@ def test_what_a_reader_could_not_read_is_skipped_and_caveats_the_verdict(
     (detected,) = decisions_named(result, "framework-detected")
     assert "not read: the Hermes functions" in detected.evidence
     assert detected.status is Status.INFO
+
+
+def test_a_file_the_reader_skipped_is_listed_once(catalog: Catalog) -> None:
+    skipped = Skipped(SNAPSHOT, "holds no Dart snapshot")
+    once = FrameworkFacts(framework("flutter", unread=(f"{SNAPSHOT}: holds no Dart snapshot",
+                                                       "the assets are not read")).frameworks,
+                          skipped=(skipped,))
+    reasons = [s.reason for s in evaluate(catalog, once).skipped]
+    assert reasons == ["flutter: the assets are not read", "holds no Dart snapshot"]
 
 
 def test_an_unread_framework_withholds_no_pinning(catalog: Catalog) -> None:
