@@ -128,6 +128,9 @@ def download(source: Source, folder: Path) -> str | None:
         command = [sys.executable, "-m", "pip", "download", "--no-deps",
                    "--disable-pip-version-check", "--quiet", "-d", str(folder),
                    source.requirement]
+        platform = getattr(source, "platform", "")
+        if platform:  # a wheel built for another platform than this one
+            command[4:4] = ["--only-binary=:all:", "--platform", platform]
     try:
         completed = subprocess.run(command, capture_output=True, text=True, check=False,
                                    cwd=folder, timeout=900)

@@ -11,10 +11,11 @@ inside public packages. ``benchmarks/frameworks/*.toml`` names them, one file pe
     version = "1.2.3"
     members = ["*/libapp.so"]  # fnmatch patterns of the archive members to keep
     note = "what the members are"
+    platform = "macosx_12_0_arm64"   # optional: the wheel of another platform (PyPI)
 
 The kept members go into a cache outside the repository, under their path in the archive:
 
-    ~/.cache/pinscan/frameworks/NAME-VERSION/MEMBER   (or $PINSCAN_FRAMEWORK_CACHE/...)
+    ~/.cache/pinscan/frameworks/NAME-VERSION[-PLATFORM]/MEMBER   (or $PINSCAN_FRAMEWORK_CACHE)
 
 Running it again downloads nothing for a package already in the cache. A package that cannot
 be fetched is reported and skipped; the tests that need it say they were skipped.
@@ -46,6 +47,7 @@ class Package:
     version: str
     members: tuple[str, ...]
     note: str
+    platform: str = ""
 
     @property
     def requirement(self) -> str:
@@ -54,7 +56,8 @@ class Package:
 
     @property
     def folder(self) -> str:
-        return f"{self.name.replace('/', '__')}-{self.version}"
+        folder = f"{self.name.replace('/', '__')}-{self.version}"
+        return f"{folder}-{self.platform}" if self.platform else folder
 
 
 def cache_dir() -> Path:
@@ -68,7 +71,8 @@ def packages() -> list[Package]:
     for table in sorted(TABLES.glob("*.toml")):
         for entry in tomllib.loads(table.read_text(encoding="utf-8")).get("package", []):
             found.append(Package(entry["registry"], entry["name"], entry["version"],
-                                 tuple(entry["members"]), entry.get("note", "")))
+                                 tuple(entry["members"]), entry.get("note", ""),
+                                 entry.get("platform", "")))
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import random
 import struct
 import tarfile
@@ -13,7 +14,9 @@ from types import ModuleType
 
 import pytest
 from conftest import PIN_A, PIN_B, ROOT, framework_artifact
+from iosbuild import build_ipa
 
+from mstg_pinscan._cli import main
 from mstg_pinscan.facts.frameworks import (
     FrameworkReading,
     TrustKind,
@@ -364,6 +367,37 @@ def test_real_flet_client(tmp_path: Path, package: str, version: str) -> None:
     assert kinds(reading) == []
     assert not any("obfuscated" in line for line in reading.info.unread)
     assert any("not decompiled" in line for line in reading.info.unread)
+
+
+def test_real_flet_macos_client_in_an_ipa(tmp_path: Path) -> None:
+    # The macOS build's App.framework/App is a universal Mach-O (x86_64 + arm64) with the
+    # Dart snapshot in each slice, as App.framework/App is in an iOS app.
+    tarball = framework_artifact("flet-desktop-0.28.3-macosx_12_0_arm64",
+                                 "flet_desktop/app/flet-macos.tar.gz")
+    with tarfile.open(tarball) as archive:
+        handle = archive.extractfile(
+            "Flet.app/Contents/Frameworks/App.framework/Versions/A/App")
+        assert handle is not None
+        binary = handle.read()
+    assert binary[:4] == bytes.fromhex("cafebabe")  # fat
+    snapshot = read_snapshot(binary, "App")
+    assert snapshot is not None and snapshot.header is not None
+    assert snapshot.header.version == "d91c0e6f35f0eb2e44124e8f42aa44a7"
+    assert {"arm64", "macos"} <= set(snapshot.header.features)
+
+    ipa = build_ipa(tmp_path, {"CFBundleIdentifier": "org.example.flet"}, files={
+        "Frameworks/App.framework/App": binary,
+        "Frameworks/Flutter.framework/Flutter": b"\xcf\xfa\xed\xfe"})
+    code = main(["--as-of", "2026-12-01", "--format", "json", "-o",
+                 str(tmp_path / "r.json"), str(ipa)])
+    assert code in (0, 1)
+    report = json.loads((tmp_path / "r.json").read_text())
+    (flutter,) = report["app"]["frameworks"]
+    assert flutter["name"] == "flutter"
+    assert any("full-aot snapshot" in line and "arm64" in line for line in flutter["read"])
+    assert "flet.dev" in {h["host"] for h in report["hosts"]}
+    assert not [d for d in report["decisions"] if d["rule_id"].startswith("PS70")
+                and d["rule_name"] != "framework-detected"]
 
 
 def test_own_store_with_pem_written_in_the_code(tmp_path: Path) -> None:
