@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
+import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from cryptography import x509
@@ -16,14 +19,22 @@ from cryptography.x509.oid import NameOID
 from mstg_pinscan.evaluate.catalog import Catalog, load_catalog
 from mstg_pinscan.facts.android import AndroidFacts
 from mstg_pinscan.facts.certs import certificate_info
-from mstg_pinscan.facts.frameworks import FrameworkFacts
+from mstg_pinscan.facts.frameworks import FrameworkFacts, FrameworkReader, FrameworkReading
 from mstg_pinscan.facts.manifest import ManifestFacts
 from mstg_pinscan.facts.nsc import parse_network_security_config
 from mstg_pinscan.facts.resources import ResolvedValue
 from mstg_pinscan.facts.xml import parse_android_xml
-from mstg_pinscan.models import CertificateInfo, Decision, PrivateKeyInfo, ScanResult, Skipped
+from mstg_pinscan.models import (
+    CertificateInfo,
+    Decision,
+    Platform,
+    PrivateKeyInfo,
+    ScanResult,
+    Skipped,
+)
 from mstg_pinscan.pins import spki_pin
 from mstg_pinscan.scan import ScanOptions, evaluate_android
+from mstg_pinscan.unpack import Bundle
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_APKS = ROOT / "sample_apps" / "apks"
@@ -205,3 +216,33 @@ def framework_artifact(package: str, member: str) -> Path:
         pytest.skip(f"{package}/{member} is not in {FRAMEWORK_CACHE}: run "
                     "benchmarks/fetch_frameworks.py (scripts/test.sh does)")
     return path
+
+
+def load_builder(path: Path, name: str) -> ModuleType:
+    """A sample-app build script (sample_apps/.../build.py) loaded as a module."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def apk_plus(tmp_path: Path, files: dict[str, bytes], name: str = "app.apk") -> Path:
+    """sample_apps/apks/pinned_backup.apk with ``files`` added, written into ``tmp_path``."""
+    path = tmp_path / name
+    with zipfile.ZipFile(sample_apk("pinned_backup")) as base, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in base.infolist():
+            out.writestr(info.filename, base.read(info))
+        for entry, data in files.items():
+            out.writestr(entry, data)
+    return path
+
+
+def read_framework(reader: FrameworkReader, path: Path) -> FrameworkReading:
+    """What ``reader`` reads of the APK or IPA at ``path``; it must recognise its framework."""
+    platform = Platform.IOS if path.suffix == ".ipa" else Platform.ANDROID
+    with Bundle(path) as bundle:
+        evidence = reader.detect(bundle.names(), platform)
+        assert evidence, f"{path.name} is not recognised as {reader.name}"
+        return reader.read(bundle, evidence, platform)

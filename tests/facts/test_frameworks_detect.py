@@ -9,11 +9,10 @@ not read them, never fail).
 from __future__ import annotations
 
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import sample_apk
+from conftest import apk_plus, sample_apk
 from iosbuild import build_ipa, scan_ipa
 
 from mstg_pinscan._cli import main
@@ -52,14 +51,7 @@ NEAR_MISSES = {
 
 
 def apk_with(tmp_path: Path, names: tuple[str, ...]) -> Path:
-    path = tmp_path / "app.apk"
-    with zipfile.ZipFile(sample_apk("pinned_backup")) as source, \
-            zipfile.ZipFile(path, "w") as target:
-        for item in source.infolist():
-            target.writestr(item, source.read(item))
-        for name in names:
-            target.writestr(name, JUNK)
-    return path
+    return apk_plus(tmp_path, dict.fromkeys(names, JUNK))
 
 
 def detected(path: Path, platform: Platform) -> list[str]:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import random
 import struct
 import tarfile
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from conftest import PIN_A, PIN_B, ROOT, framework_artifact
+from conftest import PIN_A, PIN_B, ROOT, apk_plus, framework_artifact, load_builder, read_framework
 from iosbuild import build_ipa
 
 from mstg_pinscan._cli import main
@@ -39,36 +37,15 @@ PKI = ROOT / "sample_apps" / "pki"
 LIBAPP = "lib/arm64-v8a/libapp.so"
 LEAF_SHA256 = hashlib.sha256((PKI / "leaf.der").read_bytes()).hexdigest()
 
-
-def _build_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("flutter_samples", SAMPLES / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BUILD = _build_module()
+BUILD = load_builder(SAMPLES / "build.py", "flutter_samples")
 
 
 def read_bundle(path: Path) -> FrameworkReading:
-    platform = Platform.IOS if path.suffix == ".ipa" else Platform.ANDROID
-    with Bundle(path) as bundle:
-        evidence = flutter.READER.detect(bundle.names(), platform)
-        assert evidence, f"{path.name} is not recognised as Flutter"
-        return flutter.READER.read(bundle, evidence, platform)
+    return read_framework(flutter.READER, path)
 
 
 def make_apk(tmp_path: Path, files: dict[str, bytes], name: str = "app.apk") -> Path:
-    """pinned_backup.apk plus ``files``, as the sample builder lays them out."""
-    path = tmp_path / name
-    with zipfile.ZipFile(ROOT / "sample_apps" / "apks" / "pinned_backup.apk") as base, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in base.infolist():
-            out.writestr(info.filename, base.read(info))
-        for entry, data in files.items():
-            out.writestr(entry, data)
-    return path
+    return apk_plus(tmp_path, files, name)
 
 
 def snapshot_apk(tmp_path: Path, strings: list[str], **assets: bytes) -> Path:

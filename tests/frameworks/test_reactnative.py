@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
 import shutil
@@ -11,10 +10,9 @@ import subprocess
 import time
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from conftest import PIN_A, PIN_B, ROOT, framework_artifact
+from conftest import PIN_A, PIN_B, ROOT, apk_plus, framework_artifact, load_builder, read_framework
 
 from mstg_pinscan.facts.frameworks import (
     FrameworkReading,
@@ -34,36 +32,15 @@ LEAF_PIN = "sha256/r5gSG+2svWdFKY+tnmW0ph3JBeCI7EKWjAP68STiq7k="
 BACKUP_PIN = f"sha256/{PIN_B}"
 HOST = "api.pinscan-demo.example"
 
-
-def _build_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("rn_samples", SAMPLES / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BUILD = _build_module()
+BUILD = load_builder(SAMPLES / "build.py", "rn_samples")
 
 
 def read_bundle(path: Path) -> FrameworkReading:
-    platform = Platform.IOS if path.suffix == ".ipa" else Platform.ANDROID
-    with Bundle(path) as bundle:
-        evidence = reactnative.READER.detect(bundle.names(), platform)
-        assert evidence, f"{path.name} is not recognised as React Native"
-        return reactnative.READER.read(bundle, evidence, platform)
+    return read_framework(reactnative.READER, path)
 
 
 def make_apk(tmp_path: Path, files: dict[str, bytes], name: str = "app.apk") -> Path:
-    """pinned_backup.apk plus ``files``."""
-    path = tmp_path / name
-    with zipfile.ZipFile(ROOT / "sample_apps" / "apks" / "pinned_backup.apk") as base, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in base.infolist():
-            out.writestr(info.filename, base.read(info))
-        for entry, data in files.items():
-            out.writestr(entry, data)
-    return path
+    return apk_plus(tmp_path, files, name)
 
 
 def read_js(tmp_path: Path, source: str, **files: bytes) -> FrameworkReading:
