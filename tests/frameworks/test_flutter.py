@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import shutil
 import struct
 import tarfile
 import zipfile
@@ -122,6 +123,14 @@ def test_callback_is_not_trust_all_without_a_telling_name() -> None:
     assert "MyHttpOverrides" in callback.evidence
     (trust_all,) = read_bundle(OUT / "flutter_trust_all.apk").trust
     assert "TrustAllCertificatesHttpOverrides" in trust_all.evidence
+
+
+def test_samples_rebuild_identically(tmp_path: Path) -> None:
+    if shutil.which("clang") is None:
+        pytest.skip("needs clang and lld, which scripts/test.sh installs")
+    BUILD.build(tmp_path)
+    for sample in sorted(OUT.iterdir()):
+        assert (tmp_path / sample.name).read_bytes() == sample.read_bytes(), sample.name
 
 
 def test_obfuscated_build_says_names_are_unread() -> None:

@@ -32,6 +32,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bundles import entries_of, write_zip  # noqa: E402  (sample_apps/frameworks/bundles.py)
+
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
 ROOT = HERE.parents[2]
@@ -40,7 +43,6 @@ BASE_APK = ROOT / "sample_apps" / "apks" / "pinned_backup.apk"
 BASE_IPA = ROOT / "sample_apps" / "ios" / "ipas" / "ats_web_content.ipa"
 IOS_APP = "Payload/WebContent.app/"
 FRAMEWORK_RES = Path("/usr/share/android-framework-res/framework-res.apk")
-DATE = (1980, 1, 1, 0, 0, 0)
 SHARED = {"cordova.js": "cordova.js", "cordova_plugins.js": "cordova_plugins.js",
           "index.html": "index.html"}
 
@@ -113,18 +115,7 @@ def apps() -> dict[str, dict[str, bytes]]:
 
 def write(base: Path, added: dict[str, bytes], target: Path) -> None:
     """``base`` plus ``added`` (which wins), sorted and dated, to ``target``."""
-    entries: dict[str, bytes] = {}
-    with zipfile.ZipFile(base) as source:
-        for info in source.infolist():
-            if not info.is_dir():
-                entries[info.filename] = source.read(info)
-    entries.update(added)
-    with zipfile.ZipFile(target, "w") as out:
-        for name in sorted(entries):
-            info = zipfile.ZipInfo(name, DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            out.writestr(info, entries[name])
+    write_zip(target, {**entries_of(base), **added})
 
 
 def main() -> int:

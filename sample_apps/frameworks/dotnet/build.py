@@ -37,16 +37,17 @@ import struct
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
 
 import lz4.block
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bundles import entries_of, write_zip  # noqa: E402  (sample_apps/frameworks/bundles.py)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 BASE_APK = ROOT / "sample_apps" / "apks" / "pinned_backup.apk"
 BASE_IPA = ROOT / "sample_apps" / "ios" / "ipas" / "ats_web_content.ipa"
-DATE = (1980, 1, 1, 0, 0, 0)
 MONO = Path("/usr/lib/mono/4.5")
 
 
@@ -127,19 +128,6 @@ def il2cpp_metadata(literals: list[str]) -> bytes:
     header = struct.pack("<Ii4I", 0xFAB11BAF, 29, table_at, len(table), blob_at, len(blob))
     return header + bytes(header_size - len(header)) + table + blob
 
-
-def write_zip(path: Path, files: dict[str, bytes]) -> None:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(files):
-            info = zipfile.ZipInfo(name, DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, files[name])
-
-
-def entries_of(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as archive:
-        return {n: archive.read(n) for n in archive.namelist() if not n.endswith("/")}
 
 
 def build(out: Path) -> None:

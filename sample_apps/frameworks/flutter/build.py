@@ -38,8 +38,10 @@ import struct
 import subprocess
 import sys
 import tempfile
-import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bundles import entries_of, write_zip  # noqa: E402  (sample_apps/frameworks/bundles.py)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
@@ -50,7 +52,6 @@ VERSION = "d91c0e6f35f0eb2e44124e8f42aa44a7"  # the hash of a real Dart 3.7 snap
 FEATURES = ("product no-code_comments no-dwarf_stack_traces_mode dedup_instructions no-tsan "
             "no-msan arm64 android compressed-pointers")
 IOS_FEATURES = FEATURES.replace("android", "ios")
-DATE = (1980, 1, 1, 0, 0, 0)
 
 PINS = json.loads((PKI / "pins.json").read_text())
 LEAF_SHA256 = hashlib.sha256((PKI / "leaf.der").read_bytes()).hexdigest().upper()
@@ -146,19 +147,6 @@ def compile_library(source: str, target: str, out: Path, work: Path) -> None:
     subprocess.run(["clang", "-O0", "-nostdlib", "-fuse-ld=lld", *flags, "-o", str(out),
                     str(c_file)], check=True)
 
-
-def write_zip(path: Path, files: dict[str, bytes]) -> None:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(files):
-            info = zipfile.ZipInfo(name, DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, files[name])
-
-
-def entries_of(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as archive:
-        return {i.filename: archive.read(i) for i in archive.infolist() if not i.is_dir()}
 
 
 def build(out: Path) -> None:

@@ -37,8 +37,10 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import zipfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bundles import entries_of, write_zip  # noqa: E402  (sample_apps/frameworks/bundles.py)
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
@@ -46,7 +48,6 @@ ROOT = HERE.parents[2]
 PKI = ROOT / "sample_apps" / "pki"
 BASE_APK = ROOT / "sample_apps" / "apks" / "pinned_backup.apk"
 BASE_IPA = ROOT / "sample_apps" / "ios" / "ipas" / "ats_web_content.ipa"
-DATE = (1980, 1, 1, 0, 0, 0)
 TOOLCHAINS = Path(os.environ.get("PINSCAN_TOOLCHAIN_CACHE",
                                  Path.home() / ".cache" / "pinscan" / "toolchains")) / "hermes"
 # benchmarks/fetch_frameworks.py keeps the same compilers here (without their exec bit).
@@ -130,19 +131,6 @@ def compile_hermes(source: bytes, version: str, work: Path) -> bytes:
                    check=True, cwd=work)
     return hbc.read_bytes()
 
-
-def write_zip(path: Path, files: dict[str, bytes]) -> None:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(files):
-            info = zipfile.ZipInfo(name, DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, files[name])
-
-
-def entries_of(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as archive:
-        return {i.filename: archive.read(i) for i in archive.infolist() if not i.is_dir()}
 
 
 def apk(out: Path, name: str, index: bytes, extra: dict[str, bytes] | None = None) -> None:
