@@ -19,6 +19,7 @@ from cryptography.x509.oid import NameOID
 from mstg_pinscan.evaluate.catalog import Catalog, load_catalog
 from mstg_pinscan.facts.android import AndroidFacts
 from mstg_pinscan.facts.certs import certificate_info
+from mstg_pinscan.facts.code import CodeFacts
 from mstg_pinscan.facts.frameworks import FrameworkFacts, FrameworkReader, FrameworkReading
 from mstg_pinscan.facts.manifest import ManifestFacts
 from mstg_pinscan.facts.nsc import parse_network_security_config
@@ -93,6 +94,7 @@ def evaluate_config(
     warn_days: int = 30,
     dex: bool = False,
     frameworks: FrameworkFacts | None = None,
+    code: CodeFacts | None = None,
     **manifest: object,
 ) -> ScanResult:
     """Evaluate an NSC given as text, as if it came from an APK with these manifest facts."""
@@ -110,6 +112,7 @@ def evaluate_config(
         dex_files=("classes.dex",) if dex else (),
         skipped=tuple(skipped),
         frameworks=frameworks or FrameworkFacts(),
+        code=code,
     )
     return evaluate_android(facts, catalog, ScanOptions(as_of=as_of, expiry_warn_days=warn_days),
                             Path("test.apk"), "0" * 64)

@@ -55,6 +55,9 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
     "own_truststore": ("inconclusive", set()),
     "unused_library_trustall": ("pass", {"trust-bypass-unused"}),
     "trustkit_code": ("warn", {"min-sdk-below-24"}),
+    # React Native with code: fetch's OkHttp client from a pinned factory, or the default.
+    "rn_okhttp_factory": ("pass", set()),
+    "rn_okhttp_default": ("pass", set()),
 }
 
 

@@ -111,9 +111,9 @@ def evaluate_android(
         decisions += code_checks.CodeChecks(code, catalog, levels).run(
             set(nsc_pins), nsc_trustkit, facts.pin_strings)
     decisions += framework.decisions
-    decisions += frameworks.platform_pins_bypassed(
-        facts.frameworks, catalog, hosts,
-        Location(facts.configs[0].file if facts.configs else "AndroidManifest.xml"))
+    config_file = Location(facts.configs[0].file if facts.configs else "AndroidManifest.xml")
+    decisions += frameworks.platform_pins_bypassed(facts.frameworks, catalog, hosts, config_file)
+    decisions += frameworks.react_native_client(facts.frameworks, code, catalog, config_file)
     decisions += _coverage(catalog, hosts, facts)
 
     skipped = list(facts.skipped) + list(code.skipped if code else ()) + framework.skipped

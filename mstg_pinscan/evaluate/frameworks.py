@@ -11,16 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from mstg_pinscan.evaluate.catalog import Catalog
-from mstg_pinscan.evaluate.code import parse_okhttp_pin
+from mstg_pinscan.evaluate.code import code_location, parse_okhttp_pin
 from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST
 from mstg_pinscan.evaluate.levels import LevelIndex
+from mstg_pinscan.facts.code import CodeFacts
 from mstg_pinscan.facts.frameworks import FrameworkFacts, FrameworkTrust, TrustKind
 from mstg_pinscan.models import CertificateInfo, Decision, HostPin, HostRow, Location, Skipped
 
 RULES_USED = {
     "framework-detected", "framework-pins", "framework-single-pin", "framework-pins-unread",
     "framework-own-trust-store", "framework-trust-all", "framework-validation-callback",
-    "framework-weak-setting", "framework-platform-pins-bypassed",
+    "framework-weak-setting", "framework-platform-pins-bypassed", "framework-native-client",
 }
 # Protection labels of the host table that come from the platform's own configuration.
 PLATFORM_PROTECTION = ("nsc-pin-set", "ats-pinned-domains", "trustkit", "okhttp-pins")
@@ -238,3 +239,38 @@ def platform_pins_bypassed(
         "framework-platform-pins-bypassed", where,
         f"{names} pinned by the platform configuration only; the Dart snapshot shows no pins "
         "or own trust store, so requests made with Dart's HttpClient are not pinned")]
+
+
+def react_native_client(
+    facts: FrameworkFacts, code: CodeFacts | None, catalog: Catalog, where: Location,
+) -> list[Decision]:
+    """How React Native's OkHttp client is set up on Android, from the DEX code.
+
+    NOTE: the iOS counterpart, an NSURLSessionConfiguration provider set with
+    RCTSetCustomNSURLSessionConfigurationProvider, is not looked for: in a release build the
+    call is a direct branch inside the app binary, not an import pinscan can see.
+    """
+    if not facts.has("react-native") or code is None:
+        return []
+    installs, factories = code.client_factory_installs, code.client_factories
+    if not installs and not factories:
+        return [catalog.decide(
+            "framework-native-client", where,
+            "no OkHttpClientFactory in the code: fetch, XMLHttpRequest and WebSocket use React "
+            "Native's default OkHttp client on the platform's trust manager, so the network "
+            "security configuration, pin-sets included, applies to them")]
+    owners = tuple(f + "$" for f in factories)
+    pinned = sorted({c.pattern or "(host computed at run time)" for c in code.pinner_calls
+                     if c.location.method.readable_class in factories
+                     or c.location.method.readable_class.startswith(owners)})
+    where_set = ", ".join(str(i) for i in installs[:3]) or "no call site found"
+    what = (f"CertificatePinner calls in them pin {', '.join(pinned[:6])} (rated as OkHttp "
+            "pinning)" if pinned else "no CertificatePinner call in them: the client they "
+            "build pins only what the network security configuration pins, unless it drops "
+            "the platform's trust manager")
+    location = code_location(installs[0]) if installs else where
+    return [catalog.decide(
+        "framework-native-client", location,
+        f"the app installs its own OkHttpClientFactory for React Native's requests "
+        f"(OkHttpClientProvider.setOkHttpClientFactory at {where_set}); factory classes: "
+        f"{', '.join(factories[:4]) or 'not found in the code'}; {what}")]

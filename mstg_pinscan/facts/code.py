@@ -41,6 +41,9 @@ _TRUST_MANAGER_BASES = {_TRUST_MANAGER, "Ljavax/net/ssl/X509ExtendedTrustManager
 _VERIFIERS = {"Ljavax/net/ssl/HostnameVerifier;",
               "Lorg/apache/http/conn/ssl/X509HostnameVerifier;"}
 _WEBVIEW_CLIENT = "Landroid/webkit/WebViewClient;"
+# React Native's networking (fetch, XMLHttpRequest, WebSocket) gets its OkHttpClient here.
+_RN_CLIENT_PROVIDER = "Lcom/facebook/react/modules/network/OkHttpClientProvider;"
+_RN_CLIENT_FACTORY = "Lcom/facebook/react/modules/network/OkHttpClientFactory;"
 _SSL_ERROR = ("(Landroid/webkit/WebView;Landroid/webkit/SslErrorHandler;"
               "Landroid/net/http/SslError;)V")
 _CHECK_SERVER = "([Ljava/security/cert/X509Certificate;Ljava/lang/String;"
@@ -130,6 +133,10 @@ class CodeFacts:
     urls: tuple[tuple[str, str], ...] = ()
     pin_strings: tuple[tuple[str, str], ...] = ()
     okhttp_versions: tuple[str, ...] = ()
+    # React Native: where OkHttpClientProvider.setOkHttpClientFactory is called, and the
+    # classes that implement OkHttpClientFactory (their client is the one fetch uses).
+    client_factory_installs: tuple[CodeLocation, ...] = ()
+    client_factories: tuple[str, ...] = ()
     skipped: tuple[Skipped, ...] = ()
 
 
@@ -272,18 +279,20 @@ def analyse_code(
     except _BROKEN as exc:
         names = ", ".join(d.name for d in dexes)
         return CodeFacts(skipped=(*skipped, Skipped(names, f"class index cannot be read: {exc}")))
-    calls, bypasses, stores, trustkit = [], [], [], []
+    calls, bypasses, stores, trustkit, installs = [], [], [], [], []
     for dex in dexes:
         try:
             calls += _pinner_calls(code, dex)
             bypasses += _insecure_references(code, dex)
             stores += _trust_stores(code, dex, resolve_resource)
             trustkit += _trustkit_inits(code, dex)
+            installs += _client_factory_installs(code, dex)
         except _BROKEN as exc:
             skipped.append(Skipped(dex.name, f"DEX code cannot be analysed: {exc}"))
     custom: list[CodeLocation] = []
+    factories: list[str] = []
     try:
-        bypasses += _bypass_classes(code, custom)
+        bypasses += _bypass_classes(code, custom, factories)
     except _BROKEN as exc:
         if not skipped:  # a file already reported broken is the cause; say it once
             skipped.append(Skipped("classes*.dex", f"class hierarchy cannot be analysed: {exc}"))
@@ -307,6 +316,8 @@ def analyse_code(
         urls=tuple(sorted(urls)),
         pin_strings=tuple(sorted(pins)),
         okhttp_versions=tuple(sorted(versions)),
+        client_factory_installs=tuple(installs),
+        client_factories=tuple(sorted(factories)),
         skipped=tuple(skipped),
     )
 
@@ -402,10 +413,16 @@ def _bypass(
                        code.path_from_app(class_def.descriptor))
 
 
-def _bypass_classes(code: _Code, custom: list[CodeLocation]) -> list[TrustBypass]:
+def _bypass_classes(
+    code: _Code, custom: list[CodeLocation], factories: list[str]
+) -> list[TrustBypass]:
+    """Trust bypasses by class; collects hand-written pinning managers into ``custom`` and
+    React Native OkHttpClientFactory classes into ``factories`` on the same walk."""
     found = []
     for class_def in list(code.classes.values()):
         ancestry = code.ancestry(class_def)
+        if _RN_CLIENT_FACTORY in ancestry:
+            factories.append(descriptor_to_name(class_def.descriptor))
         if ancestry & _TRUST_MANAGER_BASES:
             found += _trust_manager(code, class_def, custom)
         if ancestry & _VERIFIERS:
@@ -561,6 +578,12 @@ def _trustkit_inits(code: _Code, dex: DexFile) -> list[CodeLocation]:
                               {"initializeWithNetworkSecurityConfiguration"})
     return [_location(dex, method_index, ins.offset)
             for method_index, _, ins in _sites(code, dex, INVOKE | INVOKE_RANGE, inits)]
+
+
+def _client_factory_installs(code: _Code, dex: DexFile) -> list[CodeLocation]:
+    installs = dex.methods_named({_RN_CLIENT_PROVIDER}, {"setOkHttpClientFactory"})
+    return [_location(dex, method_index, ins.offset)
+            for method_index, _, ins in _sites(code, dex, INVOKE | INVOKE_RANGE, installs)]
 
 
 __all__ = ["Array", "CodeFacts", "NewObject", "PinnerCall", "Static", "TrustBypass",

@@ -23,6 +23,8 @@ from conftest import (
 )
 
 from mstg_pinscan.evaluate.catalog import Catalog
+from mstg_pinscan.facts.code import CodeFacts, CodeLocation, PinnerCall
+from mstg_pinscan.facts.dex import MethodRef
 from mstg_pinscan.facts.frameworks import FrameworkFacts, FrameworkTrust, TrustKind
 from mstg_pinscan.models import (
     FrameworkInfo,
@@ -82,10 +84,11 @@ POSITIVE: dict[str, tuple[FrameworkFacts, str | None]] = {
         framework("cordova", trust(TrustKind.WEAK_SETTING, "cordova", hosts=())), None),
     "framework-platform-pins-bypassed": (framework("flutter"), PINNED_NSC),
 }
-POSITIVE_RULES = sorted(POSITIVE)
+# Rated from the DEX code with the framework: tested below (test_native_client_*).
+POSITIVE_RULES = sorted([*POSITIVE, "framework-native-client"])
 
 
-@pytest.mark.parametrize("rule", POSITIVE_RULES)
+@pytest.mark.parametrize("rule", sorted(POSITIVE))
 def test_rule_fires(catalog: Catalog, rule: str) -> None:
     facts, nsc_xml = POSITIVE[rule]
     result = evaluate(catalog, facts, nsc_xml)
@@ -246,3 +249,59 @@ def test_the_result_lists_the_frameworks(catalog: Catalog) -> None:
     result = evaluate(catalog, facts)
     assert [f.name for f in result.frameworks] == ["flutter"]
     assert evaluate(catalog, FrameworkFacts()).frameworks == ()
+
+
+# --- React Native's OkHttp client (framework-native-client) -----------------------------------
+
+APP_CLASS = "Lorg/pinscan/demo/MainApplication;"
+FACTORY = "org.pinscan.demo.PinnedFactory"
+
+
+def at(class_descriptor: str, method: str) -> CodeLocation:
+    return CodeLocation("classes.dex", MethodRef(class_descriptor, method, "()V"), 8)
+
+
+def pinner(class_descriptor: str, host: str | None) -> PinnerCall:
+    return PinnerCall(at(class_descriptor, "createNewNetworkModuleClient"), "okhttp3", host,
+                      TWO_PINS, True)
+
+
+def native_client(catalog: Catalog, code: CodeFacts, name: str = "react-native") -> list[str]:
+    result = evaluate_config(catalog, PINNED_NSC, frameworks=framework(name), code=code)
+    found = decisions_named(result, "framework-native-client")
+    assert all(d.status is Status.INFO for d in found)
+    return [d.evidence for d in found]
+
+
+def test_native_client_names_the_factory_and_its_pins(catalog: Catalog) -> None:
+    code = CodeFacts(client_factory_installs=(at(APP_CLASS, "onCreate"),),
+                     client_factories=(FACTORY,),
+                     pinner_calls=(pinner("Lorg/pinscan/demo/PinnedFactory$1;", HOST),
+                                   pinner("Lorg/pinscan/demo/Other;", "other.example")))
+    (evidence,) = native_client(catalog, code)
+    assert "setOkHttpClientFactory at org.pinscan.demo.MainApplication.onCreate" in evidence
+    assert f"factory classes: {FACTORY}" in evidence
+    assert f"pin {HOST} (rated as OkHttp pinning)" in evidence  # not other.example's pins
+
+
+def test_native_client_factory_without_a_pinner_is_said(catalog: Catalog) -> None:
+    code = CodeFacts(client_factory_installs=(at(APP_CLASS, "onCreate"),),
+                     client_factories=(FACTORY,))
+    (evidence,) = native_client(catalog, code)
+    assert "no CertificatePinner call in them" in evidence
+
+
+def test_native_client_default_means_the_nsc_applies(catalog: Catalog) -> None:
+    (evidence,) = native_client(catalog, CodeFacts())
+    assert "default OkHttp client" in evidence and "pin-sets included, applies" in evidence
+
+
+@pytest.mark.parametrize("name", ["flutter", "cordova"])
+def test_native_client_is_only_said_of_react_native(catalog: Catalog, name: str) -> None:
+    code = CodeFacts(client_factory_installs=(at(APP_CLASS, "onCreate"),))
+    assert native_client(catalog, code, name) == []
+
+
+def test_native_client_needs_the_code(catalog: Catalog) -> None:
+    result = evaluate(catalog, framework("react-native"), PINNED_NSC)
+    assert not decisions_named(result, "framework-native-client")

@@ -201,6 +201,22 @@ def test_trustkit_code_one_initialisation() -> None:
         assert code_of(app).trustkit_inits == ()
 
 
+def test_react_native_client_factory_install_and_class() -> None:
+    code = code_of("rn_okhttp_factory")
+    (install,) = code.client_factory_installs
+    assert install.method.class_name == "Lorg/pinscan/sample/rn_okhttp_factory/MainApplication;"
+    assert install.method.name == "onCreate"
+    assert code.client_factories == ("org.pinscan.sample.rn_okhttp_factory.PinnedClientFactory",)
+    (call,) = code.pinner_calls
+    assert call.location.method.readable_class == code.client_factories[0]
+
+
+def test_apps_without_a_client_factory_report_none() -> None:
+    for app in ("rn_okhttp_default", "okhttp_varargs", "trustkit_code"):
+        code = code_of(app)
+        assert code.client_factory_installs == () and code.client_factories == ()
+
+
 # --- URLs, pin strings, versions -------------------------------------------------------------
 
 @pytest.mark.parametrize(("app", "urls"), [
