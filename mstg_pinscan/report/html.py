@@ -75,8 +75,16 @@ def render_diff(diff: ReleaseDiff) -> str:
 MATRIX_COLUMNS = (
     ("nsc-pin-set", "NSC pin-set"), ("okhttp-pins", "OkHttp pins"),
     ("ats-pinned-domains", "ATS pinned"), ("trustkit", "TrustKit"),
-    ("own-trust-store", "own trust store"),
+    ("own-trust-store", "own trust store"), ("framework-pins", "Framework pins"),
 )
+
+
+def _matrix_key(protection: str) -> str:
+    """The matrix column of a protection label: every framework's own pins (flutter-pins,
+    react-native-pins, ...) share one column."""
+    known = {key for key, _ in MATRIX_COLUMNS}
+    return protection if protection in known or not protection.endswith("-pins") else (
+        "framework-pins")
 
 
 def protection_matrix(result: ScanResult) -> dict[str, object]:
@@ -85,10 +93,10 @@ def protection_matrix(result: ScanResult) -> dict[str, object]:
     Only the columns some host of this app uses are shown, so an Android app carries no
     empty ATS column and the reverse.
     """
-    used = {p for row in result.hosts for p in row.protection}
+    used = {_matrix_key(p) for row in result.hosts for p in row.protection}
     columns = [(key, label) for key, label in MATRIX_COLUMNS if key in used]
     rows = [{"host": row.host, "first_party": row.first_party,
-             "cells": [key in row.protection for key, _ in columns],
+             "cells": [key in {_matrix_key(p) for p in row.protection} for key, _ in columns],
              "protected": row.protected, "backup_pin": row.backup_pin if row.pins else None,
              "cleartext": row.cleartext_permitted}
             for row in result.hosts]

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from conftest import SAMPLE_APKS
+from conftest import ROOT, SAMPLE_APKS
 
 from mstg_pinscan.evaluate.catalog import Catalog
 from mstg_pinscan.models import ScanResult
@@ -26,6 +26,16 @@ def test_matrix_shows_the_protections_in_use(catalog: Catalog) -> None:
     assert rows["api.pinscan-demo.example"]["cells"] == [True]
     assert rows["*"]["cells"] == [False] and not rows["*"]["protected"]
     assert rows["*.cdn.pinscan-demo.example"]["backup_pin"] is False
+
+
+def test_matrix_shows_framework_pins_in_one_column(catalog: Catalog) -> None:
+    app = ROOT / "sample_apps" / "frameworks" / "react-native" / "out" / "rn_public_key_pins.apk"
+    result = scan_file(app, catalog, ScanOptions(as_of=date(2026, 12, 1)))
+    matrix = protection_matrix(result)
+    assert matrix["columns"] == ["NSC pin-set", "Framework pins"]
+    rows = {row["host"]: row for row in matrix["rows"]}  # type: ignore[attr-defined]
+    assert rows["api.pinscan-demo.example"]["cells"] == [True, True]
+    assert rows["*"]["cells"] == [False, False]
 
 
 def test_matrix_without_any_protection_has_no_columns(catalog: Catalog) -> None:
