@@ -26,6 +26,7 @@ RULES_USED = {
 # Protection labels of the host table that come from the platform's own configuration.
 PLATFORM_PROTECTION = ("nsc-pin-set", "ats-pinned-domains", "trustkit", "okhttp-pins")
 _CERT_PIN = "cert-sha256/"
+_DART_SNAPSHOTS = ("libapp.so", "App.framework/App")  # where Flutter keeps the Dart code
 
 
 @dataclass
@@ -229,10 +230,12 @@ def platform_pins_bypassed(
     dart_pinning = any(t.framework == "flutter" and t.kind in (TrustKind.PINS,
                                                              TrustKind.OWN_STORE)
                        for t in facts.trust)
+    # A snapshot that could not be read may pin: nothing can be said of it then.
+    dart_unread = any(s.item.endswith(_DART_SNAPSHOTS) for s in facts.skipped)
     # Any own trust store in the table is the platform's here: Dart code sets none.
     platform = (*PLATFORM_PROTECTION, "own-trust-store")
     platform_pinned = sorted(r.host for r in rows if any(p in platform for p in r.protection))
-    if dart_pinning or not platform_pinned:
+    if dart_pinning or dart_unread or not platform_pinned:
         return []
     names = ", ".join(platform_pinned[:4]) + (" …" if len(platform_pinned) > 4 else "")
     return [catalog.decide(

@@ -8,6 +8,8 @@ because its input was broken.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from conftest import (
     PIN_A,
@@ -197,6 +199,14 @@ def test_dart_pinning_means_platform_pins_are_not_bypassed(catalog: Catalog) -> 
     result = evaluate(catalog, facts, PINNED_NSC)
     assert "framework-platform-pins-bypassed" not in rule_names(result)
     assert set(row(result).protection) == {"nsc-pin-set", "flutter-pins"}
+
+
+def test_an_unread_dart_snapshot_is_not_said_to_bypass_platform_pins(catalog: Catalog) -> None:
+    # The control is POSITIVE["framework-platform-pins-bypassed"]: the same app, snapshot read.
+    unread = replace(framework("flutter"), skipped=(Skipped(SNAPSHOT, "no Dart snapshot"),))
+    result = evaluate(catalog, unread, PINNED_NSC)
+    assert not decisions_named(result, "framework-platform-pins-bypassed")
+    assert not result.complete
 
 
 def test_platform_pins_of_other_frameworks_are_not_bypassed(catalog: Catalog) -> None:
