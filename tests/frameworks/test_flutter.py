@@ -225,6 +225,19 @@ def test_manifest_certificate_names_without_snapshot(tmp_path: Path) -> None:
     assert any("no compiled Dart code" in line for line in reading.info.unread)
 
 
+def test_a_base_apk_without_its_dart_code_claims_nothing_about_it(tmp_path: Path) -> None:
+    # An App Bundle install: libapp.so is in the ABI split, the base has the assets only.
+    apk = make_apk(tmp_path, {"assets/flutter_assets/AssetManifest.json": b"{}"})
+    code = main(["--as-of", "2026-12-01", "--format", "json", "-o", str(tmp_path / "r.json"),
+                 str(apk)])
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert code == 0 and not report["analysis"]["complete"]
+    skipped = {s["item"]: s["reason"] for s in report["analysis"]["skipped"]}
+    assert skipped["libapp.so"].startswith("not in the bundle: the compiled Dart code may ship")
+    # Its platform pins are not said to be bypassed: the Dart code was not there to read.
+    assert "framework-platform-pins-bypassed" not in {d["rule_name"] for d in report["decisions"]}
+
+
 # --- hostile input ----------------------------------------------------------------------------
 
 def _sample_library() -> bytes:

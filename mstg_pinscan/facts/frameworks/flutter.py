@@ -260,6 +260,9 @@ class FlutterReader:
         """Read the first snapshot that parses: arm64-v8a first on Android."""
         candidates = _snapshot_entries(bundle.names(), platform)
         if not candidates:
+            missing = "libapp.so" if platform is Platform.ANDROID else "App.framework/App"
+            skipped.append(Skipped(missing, "not in the bundle: the compiled Dart code may ship "
+                                   "in a split APK, a deferred component or be downloaded"))
             unread.append("no compiled Dart code (libapp.so or App.framework/App) in the "
                           "bundle: it may ship in a split APK, a deferred component or be "
                           "downloaded, so the app's Dart code was not read")
