@@ -44,6 +44,8 @@ EXPECTED: dict[str, tuple[str, set[str]]] = {
     "with_extension": ("warn", {"ios-part-weaker", "ios-host-not-pinned"}),
     "alamofire_sim": ("fail", {"alamofire-disabled-evaluator"}),
     "xml_plist": ("fail", {"ios-no-pinning"}),
+    # React Native on a dylib: the app sets the NSURLSession configuration; ATS still pins.
+    "rn_session": ("pass", set()),
 }
 
 

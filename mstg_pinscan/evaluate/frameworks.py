@@ -7,7 +7,7 @@ own protection label, and what could not be read or tied to a host reaches the v
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from mstg_pinscan.evaluate.catalog import Catalog
@@ -16,6 +16,7 @@ from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST
 from mstg_pinscan.evaluate.levels import LevelIndex
 from mstg_pinscan.facts.code import CodeFacts
 from mstg_pinscan.facts.frameworks import FrameworkFacts, FrameworkTrust, TrustKind
+from mstg_pinscan.facts.macho import BinaryEvidence
 from mstg_pinscan.models import CertificateInfo, Decision, HostPin, HostRow, Location, Skipped
 
 RULES_USED = {
@@ -27,6 +28,7 @@ RULES_USED = {
 PLATFORM_PROTECTION = ("nsc-pin-set", "ats-pinned-domains", "trustkit", "okhttp-pins")
 _CERT_PIN = "cert-sha256/"
 _DART_SNAPSHOTS = ("libapp.so", "App.framework/App")  # where Flutter keeps the Dart code
+_SESSION_HOOK = "_RCTSetCustomNSURLSessionConfigurationProvider"
 
 
 @dataclass
@@ -247,12 +249,7 @@ def platform_pins_bypassed(
 def react_native_client(
     facts: FrameworkFacts, code: CodeFacts | None, catalog: Catalog, where: Location,
 ) -> list[Decision]:
-    """How React Native's OkHttp client is set up on Android, from the DEX code.
-
-    NOTE: the iOS counterpart, an NSURLSessionConfiguration provider set with
-    RCTSetCustomNSURLSessionConfigurationProvider, is not looked for: in a release build the
-    call is a direct branch inside the app binary, not an import pinscan can see.
-    """
+    """How React Native's OkHttp client is set up on Android, from the DEX code."""
     if not facts.has("react-native") or code is None:
         return []
     installs, factories = code.client_factory_installs, code.client_factories
@@ -277,3 +274,31 @@ def react_native_client(
         f"the app installs its own OkHttpClientFactory for React Native's requests "
         f"(OkHttpClientProvider.setOkHttpClientFactory at {where_set}); factory classes: "
         f"{', '.join(factories[:4]) or 'not found in the code'}; {what}")]
+
+
+def react_native_session(
+    facts: FrameworkFacts, evidence: Sequence[BinaryEvidence], catalog: Catalog,
+    where: Location,
+) -> list[Decision]:
+    """How React Native's NSURLSession is set up on iOS, from the binaries' imports.
+
+    NOTE: the provider call is seen only when React Native is a dylib the app imports it
+    from; linked in statically, it is a direct branch pinscan does not follow.
+    """
+    if not facts.has("react-native"):
+        return []
+    callers = [e.file for e in evidence if _SESSION_HOOK in e.union("hooks")]
+    ats = ("App Transport Security, NSPinnedDomains included, governs that session whatever "
+           "its configuration; TrustKit and challenge handlers in the binary are rated "
+           "with it")
+    if callers:
+        return [catalog.decide(
+            "framework-native-client", Location(callers[0], _SESSION_HOOK.lstrip("_")),
+            f"the app sets its own NSURLSessionConfiguration for React Native's requests "
+            f"(RCTSetCustomNSURLSessionConfigurationProvider, imported by "
+            f"{', '.join(callers[:3])}); {ats}")]
+    return [catalog.decide(
+        "framework-native-client", where,
+        "no custom NSURLSessionConfiguration provider imported: React Native's fetch, "
+        "XMLHttpRequest and WebSocket use its own NSURLSession (a provider set in statically "
+        f"linked code would not be seen); {ats}")]

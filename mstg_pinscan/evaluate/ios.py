@@ -312,8 +312,10 @@ def evaluate_ios(facts: IosFacts, catalog: Catalog, options: EvaluationOptions, 
     for evidence in facts.evidence:
         decisions += check_binary(catalog, evidence, ats_pinned)
     decisions += framework.decisions
-    decisions += frameworks.platform_pins_bypassed(
-        facts.frameworks, catalog, hosts, Location(facts.app.plist, "/NSAppTransportSecurity"))
+    ats_where = Location(facts.app.plist, "/NSAppTransportSecurity")
+    decisions += frameworks.platform_pins_bypassed(facts.frameworks, catalog, hosts, ats_where)
+    decisions += frameworks.react_native_session(facts.frameworks, facts.evidence, catalog,
+                                                 ats_where)
     decisions += _coverage(catalog, hosts, facts)
     skipped = list(facts.skipped) + framework.skipped
     unread = _unread_binaries(facts)

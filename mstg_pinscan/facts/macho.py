@@ -62,6 +62,10 @@ SWIFT_TYPES = ("ServerTrustManager", "PinnedCertificatesTrustEvaluator",
 STRINGS = ("kCFStreamSSLValidatesCertificateChain", "kCFStreamSSLAllowsAnyRoot",
            "kCFStreamSSLAllowsExpiredCertificates")
 # TLS stacks beside the URL Loading System, which ATS pinning does not cover.
+# Functions through which a cross-platform framework lets the app choose its HTTP client,
+# seen when the binary imports them from the framework's dylib. NOTE: when the framework is
+# linked into the app statically, the call is a direct branch and is not seen.
+FRAMEWORK_HOOKS = ("_RCTSetCustomNSURLSessionConfigurationProvider",)
 OTHER_TLS = ("_nw_connection_create", "_sec_protocol_options_set_verify_block",
              "_SSLHandshake", "_SSL_CTX_new", "_mbedtls_ssl_setup",
              "_CFStreamCreatePairWithSocketToHost")
@@ -78,6 +82,7 @@ class SliceEvidence:
     classes: set[str] = field(default_factory=set)
     swift_types: set[str] = field(default_factory=set)
     strings: set[str] = field(default_factory=set)
+    hooks: set[str] = field(default_factory=set)  # FRAMEWORK_HOOKS the slice imports
     implemented: dict[str, set[str]] = field(default_factory=dict)
     # "Class selector" -> imported functions the method body calls (ARM64 slices only).
     calls: dict[str, set[str]] = field(default_factory=dict)
@@ -158,6 +163,7 @@ def _slice(binary: lief.MachO.Binary) -> SliceEvidence:
         if section.type == lief.MachO.Section.TYPE.CSTRING_LITERALS:
             cstrings |= _split(bytes(section.content))
     symbols = {_text(s.name) for s in binary.symbols}
+    evidence.hooks = {h for h in FRAMEWORK_HOOKS if h in imported}
     evidence.selectors = {s for s in SELECTORS if s in names or s in cstrings}
     evidence.classes = {c for c in CLASSES if c in names or f"_OBJC_CLASS_$_{c}" in symbols}
     text = cstrings | names

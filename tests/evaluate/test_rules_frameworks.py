@@ -24,10 +24,12 @@ from conftest import (
     rule_names,
 )
 
+from mstg_pinscan.evaluate import frameworks
 from mstg_pinscan.evaluate.catalog import Catalog
 from mstg_pinscan.facts.code import CodeFacts, CodeLocation, PinnerCall
 from mstg_pinscan.facts.dex import MethodRef
 from mstg_pinscan.facts.frameworks import FrameworkFacts, FrameworkTrust, TrustKind
+from mstg_pinscan.facts.macho import BinaryEvidence, SliceEvidence
 from mstg_pinscan.models import (
     FrameworkInfo,
     Location,
@@ -315,3 +317,28 @@ def test_native_client_is_only_said_of_react_native(catalog: Catalog, name: str)
 def test_native_client_needs_the_code(catalog: Catalog) -> None:
     result = evaluate(catalog, framework("react-native"), PINNED_NSC)
     assert not decisions_named(result, "framework-native-client")
+
+
+def session_evidence(catalog: Catalog, hooks: set[str], name: str = "react-native") -> list[str]:
+    binary = BinaryEvidence("Payload/App.app/App", (SliceEvidence("ARM64", False, hooks=hooks),))
+    found = frameworks.react_native_session(framework(name), (binary,), catalog,
+                                            Location("Payload/App.app/Info.plist"))
+    assert all(d.rule_name == "framework-native-client" and d.status is Status.INFO
+               for d in found)
+    return [d.evidence for d in found]
+
+
+def test_native_client_on_ios_names_the_session_provider(catalog: Catalog) -> None:
+    (evidence,) = session_evidence(catalog, {"_RCTSetCustomNSURLSessionConfigurationProvider"})
+    assert "sets its own NSURLSessionConfiguration" in evidence
+    assert "imported by Payload/App.app/App" in evidence
+
+
+def test_native_client_on_ios_without_a_provider(catalog: Catalog) -> None:
+    (evidence,) = session_evidence(catalog, set())
+    assert evidence.startswith("no custom NSURLSessionConfiguration provider imported")
+
+
+def test_native_client_on_ios_is_only_said_of_react_native(catalog: Catalog) -> None:
+    assert session_evidence(catalog, {"_RCTSetCustomNSURLSessionConfigurationProvider"},
+                            "flutter") == []

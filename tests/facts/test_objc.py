@@ -138,3 +138,13 @@ def test_a_handler_that_evaluates_and_pins() -> None:
     framework = _calls("with_extension.ipa", "Net")
     assert {"_SecTrustEvaluateWithError", "_CC_SHA256"} <= framework[
         f"PSNetPinningDelegate {HANDLER}"]
+
+
+def test_a_framework_hook_is_seen_where_it_is_imported_only() -> None:
+    hook = "_RCTSetCustomNSURLSessionConfigurationProvider"
+    app = read_binary(_binary("rn_session.ipa", "RNSession"), "RNSession")
+    assert app.union("hooks") == {hook}
+    # React.framework defines it (it is always there when React Native is): not a use.
+    react = read_binary(_binary("rn_session.ipa", "React"), "React")
+    assert react.union("hooks") == set()
+    assert read_binary(_binary("ats_pinned.ipa", "Pinned"), "Pinned").union("hooks") == set()
