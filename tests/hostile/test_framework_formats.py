@@ -11,11 +11,10 @@ reason, and the analysis is marked incomplete.
 from __future__ import annotations
 
 import struct
-import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import sample_apk
+from conftest import apk_plus
 from harness import scan_bounded
 
 _ELF_LIES = (b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
@@ -65,21 +64,10 @@ CASES: dict[str, tuple[dict[str, bytes], str, str, str]] = {
 }
 
 
-def _apk(tmp_path: Path, files: dict[str, bytes]) -> Path:
-    path = tmp_path / "hostile-framework.apk"
-    with zipfile.ZipFile(sample_apk("pinned_backup")) as source, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in source.infolist():
-            out.writestr(info.filename, source.read(info))
-        for name, data in files.items():
-            out.writestr(name, data)
-    return path
-
-
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_hostile_framework_file_is_skipped_with_its_reason(tmp_path: Path, case: str) -> None:
     files, framework, item, reason = CASES[case]
-    outcome = scan_bounded(_apk(tmp_path, files), tmp_path)
+    outcome = scan_bounded(apk_plus(tmp_path, files, "hostile-framework.apk"), tmp_path)
     assert outcome.code in (0, 1) and outcome.report is not None, outcome.stderr
     assert [f["name"] for f in outcome.report["app"]["frameworks"]] == [framework]
     reasons = [s["reason"] for s in outcome.report["analysis"]["skipped"] if s["item"] == item]
@@ -89,7 +77,7 @@ def test_a_hostile_framework_file_is_skipped_with_its_reason(tmp_path: Path, cas
 
 def test_javascript_nested_200000_deep_is_read_within_the_bounds(tmp_path: Path) -> None:
     bundle = b"initializeSslPinning(" + b"{a:[" * 200_000 + b"1"
-    outcome = scan_bounded(_apk(tmp_path, {"assets/index.android.bundle": bundle}), tmp_path)
+    outcome = scan_bounded(apk_plus(tmp_path, {"assets/index.android.bundle": bundle}), tmp_path)
     assert outcome.code in (0, 1) and outcome.report is not None, outcome.stderr
     (found,) = outcome.report["app"]["frameworks"]
     assert found["name"] == "react-native"
