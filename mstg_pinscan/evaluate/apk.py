@@ -25,6 +25,7 @@ from mstg_pinscan.evaluate.hosts import (
     android_host_rows,
     how_known,
     is_local,
+    may_cover,
     merge_rows,
     where_known,
 )
@@ -251,8 +252,9 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: AndroidFacts) -> li
     base = next((h for h in hosts if h.host == EVERY_OTHER_HOST), None)
     protected = [h for h in first_party if h.protected]
     where = Location(facts.configs[0].file if facts.configs else "AndroidManifest.xml")
+    unattributed = _unattributed(facts)
     if not protected and not (base and base.protected):
-        if _code_unanalysed(facts) or _config_unreadable(facts) or _unattributed(facts):
+        if _code_unanalysed(facts) or _config_unreadable(facts) or unattributed:
             return []  # pinning may exist where it cannot be seen: the verdict says so
         return [catalog.decide("no-pinning", where,
                                "no host is pinned by the configuration or by code, and the "
@@ -264,12 +266,6 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: AndroidFacts) -> li
     return [
         catalog.decide("host-not-pinned", Location(*where_known(row).split(":", 1)),
                        f"{row.host} is {how_known(row, configured)} but neither pinned nor "
-                       "limited to bundled anchors" + _may_cover(facts), host=row.host)
+                       "limited to bundled anchors" + may_cover(unattributed), host=row.host)
         for row in first_party if not row.protected
     ]
-
-
-def _may_cover(facts: AndroidFacts) -> str:
-    """Said of an unpinned host when pinning with unknown hosts exists: it may cover it."""
-    unattributed = _unattributed(facts)
-    return f"; the app also has {unattributed}, which may cover it" if unattributed else ""

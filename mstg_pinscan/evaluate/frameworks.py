@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from mstg_pinscan.evaluate.catalog import Catalog
 from mstg_pinscan.evaluate.code import code_location, parse_okhttp_pin
-from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST
+from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST, add_code_pins
 from mstg_pinscan.evaluate.levels import LevelIndex
 from mstg_pinscan.facts.code import CodeFacts
 from mstg_pinscan.facts.frameworks import FrameworkFacts, FrameworkTrust, TrustKind
@@ -171,55 +171,35 @@ def _per_host(catalog: Catalog, rule: str, trust: FrameworkTrust) -> list[Decisi
 def join_framework_hosts(rows: list[HostRow], outcome: FrameworkOutcome) -> list[HostRow]:
     """Add the frameworks' protection to the host rows they cover, and a row for each
     framework host the table lacks (first-party: the app pins it)."""
-    joined = []
-    seen = set()
-    for row in rows:
-        seen.add(row.host)
-        joined.append(_protect(row, outcome))
-    for host in outcome.hosts:
-        if host in seen:
-            continue
-        row = HostRow(host=host, include_subdomains=host.startswith("*."), first_party=True,
-                      protection=(), pins=(), expires=None, backup_pin=False,
-                      trust_anchors=("system",), cleartext_permitted=False, level=None,
-                      sources=())
-        joined.append(_protect(row, outcome))
-    return joined
+    known = {row.host for row in rows}
+    rows = rows + [HostRow(host=host, include_subdomains=host.startswith("*."), first_party=True,
+                           protection=(), pins=(), expires=None, backup_pin=False,
+                           trust_anchors=("system",), cleartext_permitted=False, level=None,
+                           sources=()) for host in outcome.hosts if host not in known]
+    by_label: dict[str, dict[str, list[tuple[HostPin, bool]]]] = {}
+    for pattern, (label, pins) in outcome.pinned.items():
+        by_label.setdefault(label, {})[pattern] = pins
+    for label, patterns in by_label.items():
+        rows = add_code_pins(rows, patterns, label, _covers)
+    return [_own_store(row, outcome.own_store_hosts) for row in rows]
 
 
-def _protect(row: HostRow, outcome: FrameworkOutcome) -> HostRow:
-    if row.host == EVERY_OTHER_HOST:
+def _covers(pattern: str, host: str) -> bool:
+    """A framework host pattern: ``host``, or ``*.parent`` for every subdomain of parent."""
+    pattern, host = pattern.lower(), host.lower()
+    return pattern == host or (pattern.startswith("*.") and host.endswith(pattern[1:]))
+
+
+def _own_store(row: HostRow, stores: Mapping[str, str]) -> HostRow:
+    """``row`` with the framework's own trust store among its protections, when one covers
+    it."""
+    where = [stores[p] for p in stores if row.host != EVERY_OTHER_HOST and _covers(p, row.host)]
+    if not where:
         return row
-    protection = list(row.protection)
-    pins = {p.value: p for p in row.pins}
-    sources = list(row.sources)
-    backup = row.backup_pin
-    for pattern in _matching(row.host, outcome.pinned):
-        label, host_pins = outcome.pinned[pattern]
-        usable = {p.value for p, ok in host_pins if ok}
-        if usable and label not in protection:
-            protection.append(label)
-        backup = backup or len(usable) >= 2
-        for pin, _ in host_pins:
-            pins.setdefault(pin.value, pin)
-            sources.append(pin.source)
-    for pattern in _matching(row.host, outcome.own_store_hosts):
-        if "own-trust-store" not in protection:
-            protection.append("own-trust-store")
-        sources.append(outcome.own_store_hosts[pattern])
-    if protection == list(row.protection) and len(pins) == len(row.pins):
-        return row
-    levels = [p.level for p in pins.values()]
-    return replace(row, protection=tuple(protection), pins=tuple(pins.values()),
-                   backup_pin=backup, level=row.level or (levels[0] if levels else None),
-                   sources=tuple(dict.fromkeys(sources)))
-
-
-def _matching(host: str, patterns: Mapping[str, object]) -> list[str]:
-    """Patterns (``host`` or ``*.parent``) that cover ``host``."""
-    host = host.lower()
-    return [p for p in patterns
-            if p == host or (p.startswith("*.") and host.endswith(p[1:]))]
+    protection = row.protection + (() if "own-trust-store" in row.protection
+                                   else ("own-trust-store",))
+    return replace(row, protection=protection,
+                   sources=tuple(dict.fromkeys((*row.sources, *where))))
 
 
 def platform_pins_bypassed(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 
@@ -75,26 +75,29 @@ def android_host_rows(
     return rows
 
 
-def add_code_pins(rows: list[HostRow], patterns: dict[str, list[tuple[HostPin, bool]]],
-                  ) -> list[HostRow]:
-    """Join OkHttp pins into the rows their patterns match.
+def add_code_pins(
+    rows: list[HostRow], patterns: Mapping[str, list[tuple[HostPin, bool]]],
+    label: str = "okhttp-pins", matches: Callable[[str, str], bool] = okhttp_pattern_matches,
+) -> list[HostRow]:
+    """Join pins made in code into the rows their patterns match, under ``label``.
 
-    ``patterns`` maps a host pattern to its pins, each with whether it can match a key.
+    ``patterns`` maps a host pattern to its pins, each with whether it can match a key;
+    ``matches(pattern, host)`` says which hosts a pattern covers (OkHttp's rules by default).
     """
     joined = []
     for row in rows:
         matching = [pattern for pattern in patterns
                     if row.host == pattern or (row.host != EVERY_OTHER_HOST
                                                and not row.host.startswith("*")
-                                               and okhttp_pattern_matches(pattern, row.host))]
+                                               and matches(pattern, row.host))]
         if not matching:
             joined.append(row)
             continue
         pins = [pin for pattern in matching for pin, _ in patterns[pattern]]
         usable = {pin.value for pattern in matching for pin, ok in patterns[pattern] if ok}
         protection = list(row.protection)
-        if usable and "okhttp-pins" not in protection:
-            protection.append("okhttp-pins")
+        if usable and label not in protection:
+            protection.append(label)
         all_pins = {p.value: p for p in (*row.pins, *pins)}
         level = strongest([p.level for p in all_pins.values() if p.level is not PinLevel.UNKNOWN]
                           + ([row.level] if row.level else []))
@@ -220,3 +223,9 @@ def how_known(row: HostRow, configured: set[str]) -> str:
     if urls and row.host not in configured:
         return f"contacted (URL in {', '.join(urls)})"
     return "configured"
+
+
+def may_cover(unattributed: str | None) -> str:
+    """What an unpinned host's decision adds when the app pins hosts that cannot be told:
+    that pinning may cover it."""
+    return f"; the app also has {unattributed}, which may cover it" if unattributed else ""

@@ -17,7 +17,13 @@ from mstg_pinscan.evaluate.endpoints import (
     is_public_suffix,
     registrable_domain,
 )
-from mstg_pinscan.evaluate.hosts import EVERY_OTHER_HOST, how_known, is_local, where_known
+from mstg_pinscan.evaluate.hosts import (
+    EVERY_OTHER_HOST,
+    how_known,
+    is_local,
+    may_cover,
+    where_known,
+)
 from mstg_pinscan.evaluate.levels import LevelIndex, public_roots, strongest
 from mstg_pinscan.evaluate.result import assemble_result, enabled
 from mstg_pinscan.evaluate.verdict import decide_verdict
@@ -464,18 +470,16 @@ def _coverage(catalog: Catalog, hosts: list[HostRow], facts: IosFacts) -> list[D
     first_party = [h for h in hosts if h.first_party]
     protected = [h for h in first_party if h.protected]
     where = Location(facts.app.plist, "/NSAppTransportSecurity")
+    unattributed = _unattributed(facts)
     if not protected:
-        if _unread_binaries(facts) or _unattributed(facts) or facts.frameworks.unread:
+        if _unread_binaries(facts) or unattributed or facts.frameworks.unread:
             return []  # the binary may pin; the verdict says what could not be seen
         return [catalog.decide("ios-no-pinning", where,
                                "no host is pinned by NSPinnedDomains or TrustKit")]
-    unattributed = _unattributed(facts)
-    # Pinning with unknown hosts may cover an unpinned host: its decision says so.
-    may_cover = f"; the app also has {unattributed}, which may cover it" if unattributed else ""
     ats = facts.app.ats
     configured = {e.name for e in ats.exceptions} | {p.name for p in ats.pinned} | {
         d.name for d in (facts.app.trustkit.domains if facts.app.trustkit else ())}
     return [catalog.decide("ios-host-not-pinned", Location(*where_known(h).split(":", 1)),
                            f"{h.host} is {how_known(h, configured)} but pinned by neither "
-                           "NSPinnedDomains nor TrustKit" + may_cover, host=h.host)
+                           "NSPinnedDomains nor TrustKit" + may_cover(unattributed), host=h.host)
             for h in first_party if not h.protected]
